@@ -1,0 +1,39 @@
+//! `GET /healthz` (the process answers) and `GET /readyz` (its database and storage answer).
+
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+use crate::app::AppState;
+
+/// Liveness: no I/O, so a stuck database does not get a healthy process restarted.
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Readiness: 200 when the database and the storage answer, else 503 naming what is down.
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let db = state
+        .db
+        .system(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await;
+    let storage = state.storage.check().await;
+    let show = |r: &Result<(), crate::error::Error>| match r {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("down: {e}"),
+    };
+    let body = json!({
+        "status": if db.is_ok() && storage.is_ok() { "ok" } else { "unavailable" },
+        "checks": { "database": show(&db), "storage": show(&storage) },
+    });
+    if db.is_ok() && storage.is_ok() {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

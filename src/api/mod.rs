@@ -1,0 +1,3 @@
+//! HTTP handlers: health probes here; the Anthias-compatible API in `legacy`.
+
+pub mod health;

@@ -1,0 +1,275 @@
+//! Configuration, loaded by figment: built-in defaults < `signate.toml` < `SIGNATE_*` environment
+//! < command-line flags. Nested keys use `__` in the environment (`SIGNATE_STORAGE__BACKEND=s3`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+
+use serde::{Deserialize, Serialize};
+
+/// Where the configuration file is looked for when none is named.
+pub const DEFAULT_CONFIG_FILE: &str = "signate.toml";
+
+/// Single tenant on one device, or many tenants as a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Device,
+    Cloud,
+}
+
+/// Which OpenDAL service holds the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Fs,
+    S3,
+    Memory,
+}
+
+/// Settings of the S3 backend.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Config {
+    pub bucket: String,
+    /// e.g. `http://127.0.0.1:9000`; empty means AWS.
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Key prefix inside the bucket.
+    pub root: String,
+    /// Virtual-host-style addressing (`bucket.host`); path style is the default because every
+    /// self-hosted S3 server supports it.
+    pub virtual_host_style: bool,
+}
+
+/// Where files live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageConfig {
+    pub backend: StorageBackend,
+    /// Root directory of the `fs` backend; defaults to `<data_dir>/files`.
+    pub root: Option<PathBuf>,
+    pub s3: S3Config,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            backend: StorageBackend::Fs,
+            root: None,
+            s3: S3Config::default(),
+        }
+    }
+}
+
+/// The whole configuration of one Signate process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub mode: Mode,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH`, a plain file path, or `postgres://…`. Defaults to `<data_dir>/signate.db`.
+    pub database_url: Option<String>,
+    /// PostgreSQL only: a connection of the tables' owner, used for migrations. Defaults to
+    /// `database_url`.
+    pub database_owner_url: Option<String>,
+    /// PostgreSQL only: the unprivileged role requests run as when `database_url` logs in as a
+    /// superuser or as the tables' owner (both of which bypass row-level security).
+    pub database_app_role: String,
+    pub database_pool_size: u32,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// `tracing` filter, e.g. `info` or `signate=debug,actix_web=info`.
+    pub log: String,
+    pub storage: StorageConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::Device,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_owner_url: None,
+            database_app_role: "signate_app".into(),
+            database_pool_size: 8,
+            workers: 0,
+            log: "info".into(),
+            storage: StorageConfig::default(),
+        }
+    }
+}
+
+/// A configuration that cannot be used; the message names the key and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+/// Values given on the command line; they win over every other source.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Loads defaults < file < environment < overrides, then checks what serde cannot.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+        }
+        let figment = figment
+            .merge(
+                Env::prefixed("SIGNATE_")
+                    .ignore(&["CONFIG"])
+                    .filter(|k| !k.as_str().starts_with("test_"))
+                    .split("__"),
+            )
+            .merge(Serialized::defaults(overrides));
+        let config: Config = figment.extract().map_err(|e| ConfigError(one_line(&e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The checks a type cannot express.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.database_pool_size == 0 {
+            return Err(ConfigError(
+                "key `database_pool_size`: must be at least 1".into(),
+            ));
+        }
+        crate::db::DatabaseUrl::parse(&self.database_url())
+            .map_err(|e| ConfigError(format!("key `database_url`: {e}")))?;
+        if let Some(owner) = &self.database_owner_url {
+            crate::db::DatabaseUrl::parse(owner)
+                .map_err(|e| ConfigError(format!("key `database_owner_url`: {e}")))?;
+        }
+        if !is_sql_identifier(&self.database_app_role) {
+            return Err(ConfigError(format!(
+                "key `database_app_role`: {:?} is not a plain SQL identifier (letters, digits, _)",
+                self.database_app_role
+            )));
+        }
+        if self.storage.backend == StorageBackend::S3 && self.storage.s3.bucket.is_empty() {
+            return Err(ConfigError(
+                "key `storage.s3.bucket`: required when `storage.backend` is \"s3\"".into(),
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log)
+            .map_err(|e| ConfigError(format!("key `log`: {e}")))?;
+        Ok(())
+    }
+
+    /// The database URL, with the device default filled in.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("signate.db").display()),
+        }
+    }
+
+    /// Root directory of the filesystem storage backend.
+    pub fn storage_root(&self) -> PathBuf {
+        self.storage
+            .root
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
+    }
+
+    /// The effective configuration as TOML, with passwords and keys replaced by `***`.
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = Some(redact_url(&self.database_url()));
+        shown.database_owner_url = self.database_owner_url.as_deref().map(redact_url);
+        if !shown.storage.s3.secret_access_key.is_empty() {
+            shown.storage.s3.secret_access_key = "***".into();
+        }
+        toml::to_string(&shown).unwrap_or_else(|e| format!("# could not render: {e}\n"))
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host/…` with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+fn is_sql_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// figment errors can be nested; users need the first one on one line.
+fn one_line(e: &figment::Error) -> String {
+    let mut msg = String::new();
+    if !e.path.is_empty() {
+        msg.push_str(&format!("key `{}`: ", e.path.join(".")));
+    }
+    msg.push_str(&e.kind.to_string());
+    if let Some(source) = &e.metadata {
+        msg.push_str(&format!(" (from {}", source.name));
+        if let Some(src) = &source.source {
+            msg.push_str(&format!(" {src}"));
+        }
+        msg.push(')');
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_password_only() {
+        assert_eq!(
+            redact_url("postgres://app:secret@db:5432/signate"),
+            "postgres://app:***@db:5432/signate"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/signate"),
+            "postgres://app@db/signate"
+        );
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(is_sql_identifier("signate_app"));
+        assert!(!is_sql_identifier("a;drop"));
+        assert!(!is_sql_identifier("1abc"));
+        assert!(!is_sql_identifier(""));
+    }
+}

@@ -1,0 +1,87 @@
+//! The one error type of the service layer. Each variant has an HTTP status and a stable
+//! machine code; API versions choose the body shape (see `api::legacy` for Anthias's).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+/// Everything that can go wrong below the HTTP layer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that breaks a rule; the field (if any) and a message a user can act on.
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("database unavailable: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("storage error: {0}")]
+    Storage(#[from] opendal::Error),
+    #[error("{0}")]
+    Url(#[from] crate::db::UrlError),
+    #[error("{0}")]
+    Startup(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// An invalid value of one field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Database(_) => "database_error",
+            Error::Pool(_) => "database_unavailable",
+            Error::Storage(_) => "storage_error",
+            Error::Url(_) | Error::Startup(_) => "configuration_error",
+            Error::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Database(_)
+            | Error::Storage(_)
+            | Error::Url(_)
+            | Error::Startup(_)
+            | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, code = self.code(), "request failed");
+        }
+        let mut body = serde_json::json!({ "error": self.code(), "message": self.to_string() });
+        if let Error::Invalid {
+            field: Some(field), ..
+        } = self
+        {
+            body["field"] = field.clone().into();
+        }
+        HttpResponse::build(status).json(body)
+    }
+}

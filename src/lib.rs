@@ -1,0 +1,15 @@
+//! Signate: an open-source digital signage server.
+//!
+//! One crate, one binary. The library half exists so that integration tests can start the real
+//! server in-process and reach its database layer directly.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod storage;
+pub mod telemetry;
+pub mod tenancy;
+pub mod web;

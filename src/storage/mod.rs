@@ -1,0 +1,117 @@
+//! File storage through one OpenDAL operator: the local filesystem (device default), S3
+//! (cloud) or memory (tests). Keys are tenant-prefixed; see [`Storage::tenant_key`].
+
+use std::time::Duration;
+
+use opendal::Operator;
+use opendal::layers::{RetryLayer, TimeoutLayer};
+
+use crate::config::{Config, StorageBackend};
+use crate::error::Error;
+use crate::tenancy::TenantScope;
+
+/// The files of every tenant.
+#[derive(Clone)]
+pub struct Storage {
+    op: Operator,
+    backend: StorageBackend,
+    description: String,
+}
+
+impl Storage {
+    /// Builds the operator the configuration names; creates the fs root if missing.
+    pub fn from_config(config: &Config) -> Result<Storage, Error> {
+        let (op, description) = match config.storage.backend {
+            StorageBackend::Fs => {
+                let root = config.storage_root();
+                std::fs::create_dir_all(&root).map_err(|e| {
+                    Error::Startup(format!("cannot create storage dir {}: {e}", root.display()))
+                })?;
+                let root = root.canonicalize().map_err(|e| {
+                    Error::Startup(format!(
+                        "cannot resolve storage dir {}: {e}",
+                        root.display()
+                    ))
+                })?;
+                let op =
+                    Operator::new(opendal::services::Fs::default().root(&root.to_string_lossy()))?;
+                (op, format!("fs {}", root.display()))
+            }
+            StorageBackend::S3 => {
+                let s3 = &config.storage.s3;
+                let mut builder = opendal::services::S3::default()
+                    .bucket(&s3.bucket)
+                    .root(if s3.root.is_empty() { "/" } else { &s3.root })
+                    .region(if s3.region.is_empty() {
+                        "us-east-1"
+                    } else {
+                        &s3.region
+                    })
+                    // Credentials come from our config only, never from ~/.aws or instance
+                    // metadata, so what `signate config` shows is what is used.
+                    .disable_config_load()
+                    .disable_ec2_metadata();
+                if !s3.endpoint.is_empty() {
+                    builder = builder.endpoint(&s3.endpoint);
+                }
+                if !s3.access_key_id.is_empty() {
+                    builder = builder
+                        .access_key_id(&s3.access_key_id)
+                        .secret_access_key(&s3.secret_access_key);
+                }
+                if s3.virtual_host_style {
+                    builder = builder.enable_virtual_host_style();
+                }
+                let where_ = if s3.endpoint.is_empty() {
+                    "aws"
+                } else {
+                    &s3.endpoint
+                };
+                (
+                    Operator::new(builder)?,
+                    format!("s3 bucket {} at {where_}", s3.bucket),
+                )
+            }
+            StorageBackend::Memory => (
+                Operator::new(opendal::services::Memory::default())?,
+                "memory (files are lost on exit)".to_string(),
+            ),
+        };
+        let op = op
+            .layer(TimeoutLayer::new().with_timeout(Duration::from_secs(60)))
+            .layer(RetryLayer::new().with_max_times(3));
+        Ok(Storage {
+            op,
+            backend: config.storage.backend,
+            description,
+        })
+    }
+
+    /// The OpenDAL operator.
+    pub fn operator(&self) -> &Operator {
+        &self.op
+    }
+
+    /// Which backend is in use.
+    pub fn backend(&self) -> StorageBackend {
+        self.backend
+    }
+
+    /// For logs: the backend and where it keeps files.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    /// Whether the store answers (used by `/readyz`).
+    pub async fn check(&self) -> Result<(), Error> {
+        self.op.check().await?;
+        Ok(())
+    }
+
+    /// `tenants/<tenant_id>/<rest>`; `rest` must be made of checked segments (the callers build
+    /// it from ids and fixed words, never from raw user input).
+    pub fn tenant_key(scope: &TenantScope, rest: &str) -> String {
+        debug_assert!(!rest.split('/').any(|s| s == ".." || s == "."));
+        format!("tenants/{}/{}", scope.id(), rest.trim_start_matches('/'))
+    }
+}

@@ -1,0 +1,63 @@
+//! The embedded front end: whatever the front-end build put in `web-dist/`, served with its
+//! content type, an ETag and cache headers, and `index.html` for client-side routes.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "web-dist/"]
+struct Dist;
+
+/// Serves `web-dist/`; unknown paths without a file extension get `index.html` (SPA routes).
+pub async fn serve(req: HttpRequest) -> HttpResponse {
+    let path = req.path().trim_start_matches('/');
+    if path == "api" || path.starts_with("api/") {
+        return HttpResponse::NotFound().json(serde_json::json!({ "detail": "Not found." }));
+    }
+    let path = if path.is_empty() { "index.html" } else { path };
+    if let Some(file) = Dist::get(path) {
+        return respond(&req, path, file);
+    }
+    let last = path.rsplit('/').next().unwrap_or(path);
+    if !last.contains('.') {
+        if let Some(file) = Dist::get("index.html") {
+            return respond(&req, "index.html", file);
+        }
+    }
+    HttpResponse::NotFound()
+        .content_type("text/plain; charset=utf-8")
+        .body("Not found")
+}
+
+fn respond(req: &HttpRequest, path: &str, file: rust_embed::EmbeddedFile) -> HttpResponse {
+    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    // Vite puts content-hashed bundles under assets/: they never change under one name.
+    let cache = if path.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let mut res = if fresh {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok()
+            .content_type(file.metadata.mimetype())
+            .body(file.data.into_owned())
+    };
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
