@@ -13,12 +13,14 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Header with the time the server spent on the request.
 pub const RESPONSE_TIME: HeaderName = HeaderName::from_static("x-response-time");
 
-/// Installs the global subscriber. `RUST_LOG`, when set, wins over the configured filter.
+/// Installs the global subscriber, writing to stderr (stdout stays for command output). `RUST_LOG`, when set, wins over the configured filter.
 pub fn init(filter: &str) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_string());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

@@ -20,10 +20,10 @@ pub async fn serve(req: HttpRequest) -> HttpResponse {
         return respond(&req, path, file);
     }
     let last = path.rsplit('/').next().unwrap_or(path);
-    if !last.contains('.') {
-        if let Some(file) = Dist::get("index.html") {
-            return respond(&req, "index.html", file);
-        }
+    if !last.contains('.')
+        && let Some(file) = Dist::get("index.html")
+    {
+        return respond(&req, "index.html", file);
     }
     HttpResponse::NotFound()
         .content_type("text/plain; charset=utf-8")

@@ -113,14 +113,14 @@ impl Db {
             Some(owner) => DatabaseUrl::parse(owner)?,
             None => url.clone(),
         };
-        if let DatabaseUrl::Sqlite(path) = &url {
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() && !path.starts_with("file:") {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::Startup(format!("cannot create {}: {e}", dir.display()))
-                    })?;
-                }
-            }
+        #[cfg(feature = "sqlite")]
+        if let DatabaseUrl::Sqlite(path) = &url
+            && !path.starts_with("file:")
+            && let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Startup(format!("cannot create {}: {e}", dir.display())))?;
         }
         let applied = migrate(&owner_url, &config.database_app_role)?;
         for version in &applied {
@@ -235,6 +235,7 @@ impl Db {
 
     /// Refuses to serve when requests would run as a role that bypasses row-level security.
     #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)] // a postgres-only build has just the one variant
     fn check_rls_role(&self) -> Result<(), Error> {
         use diesel::RunQueryDsl;
         use diesel::sql_types::{Bool, Text};

@@ -16,11 +16,14 @@ pub struct Storage {
     op: Operator,
     backend: StorageBackend,
     description: String,
+    /// The directory of the fs backend.
+    fs_root: Option<std::path::PathBuf>,
 }
 
 impl Storage {
     /// Builds the operator the configuration names; creates the fs root if missing.
     pub fn from_config(config: &Config) -> Result<Storage, Error> {
+        let mut fs_root = None;
         let (op, description) = match config.storage.backend {
             StorageBackend::Fs => {
                 let root = config.storage_root();
@@ -35,7 +38,9 @@ impl Storage {
                 })?;
                 let op =
                     Operator::new(opendal::services::Fs::default().root(&root.to_string_lossy()))?;
-                (op, format!("fs {}", root.display()))
+                let description = format!("fs {}", root.display());
+                fs_root = Some(root);
+                (op, description)
             }
             StorageBackend::S3 => {
                 let s3 = &config.storage.s3;
@@ -84,6 +89,7 @@ impl Storage {
             op,
             backend: config.storage.backend,
             description,
+            fs_root,
         })
     }
 
@@ -104,7 +110,25 @@ impl Storage {
 
     /// Whether the store answers (used by `/readyz`).
     pub async fn check(&self) -> Result<(), Error> {
-        self.op.check().await?;
+        match self.backend {
+            // A listing of a missing directory is empty, not an error; an unmounted disk or a
+            // deleted root must show as down, so look at the root itself.
+            // (OpenDAL answers a stat of "/" without touching the disk.)
+            StorageBackend::Fs => {
+                let root = self.fs_root.as_deref().unwrap_or(std::path::Path::new("."));
+                match tokio::fs::metadata(root).await {
+                    Ok(meta) if meta.is_dir() => {}
+                    Ok(_) => {
+                        return Err(Error::Internal(format!(
+                            "{} is not a directory",
+                            root.display()
+                        )));
+                    }
+                    Err(e) => return Err(Error::Internal(format!("{}: {e}", root.display()))),
+                }
+            }
+            StorageBackend::S3 | StorageBackend::Memory => self.op.check().await?,
+        }
         Ok(())
     }
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Makes sure the services the tests need are running, starting what is missing.
+# Source it, then call `ensure_postgres`; it exports SIGNATE_TEST_PG_URL.
+# A PostgreSQL already answering on 127.0.0.1:5432 as `postgres` (trust auth) is used as is;
+# otherwise a throwaway cluster is created under $SIGNATE_SVC_DIR on port 55432 (installed
+# from Debian's packages first when missing; needs root for that).
+
+SIGNATE_SVC_DIR="${SIGNATE_SVC_DIR:-/tmp/signate-services}"
+
+_pg_ok() { psql "$1" -tAc 'select 1' >/dev/null 2>&1; }
+
+_apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "services: need root to install $*; install them and rerun" >&2
+    return 1
+  fi
+  if [ -z "${_SIGNATE_APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    _SIGNATE_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_postgres() {
+  if [ -n "${SIGNATE_TEST_PG_URL:-}" ] && _pg_ok "$SIGNATE_TEST_PG_URL"; then
+    echo "services: PostgreSQL at $SIGNATE_TEST_PG_URL"
+    return 0
+  fi
+  if ! command -v psql >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "services: installing PostgreSQL"
+    _apt_install postgresql postgresql-client
+  fi
+  local url="postgres://postgres@127.0.0.1:5432/postgres"
+  if _pg_ok "$url"; then
+    export SIGNATE_TEST_PG_URL="$url"
+    echo "services: PostgreSQL already running at $url"
+    return 0
+  fi
+  local bin port=55432 dir="$SIGNATE_SVC_DIR/pg"
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  url="postgres://postgres@127.0.0.1:$port/postgres"
+  if ! _pg_ok "$url"; then
+    echo "services: starting a throwaway PostgreSQL cluster in $dir on port $port"
+    mkdir -p "$dir"
+    local as=()
+    if [ "$(id -u)" = 0 ]; then
+      chown -R postgres:postgres "$dir"
+      as=(runuser -u postgres --)
+    fi
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+      "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
+        --locale=C.UTF-8 --no-sync >/dev/null
+    fi
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w -t 60 -o \
+      "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      start >/dev/null
+  fi
+  _pg_ok "$url" || { echo "services: PostgreSQL did not come up (see $dir/pg.log)" >&2; return 1; }
+  export SIGNATE_TEST_PG_URL="$url"
+  echo "services: PostgreSQL at $url"
+}

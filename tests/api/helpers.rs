@@ -1,0 +1,163 @@
+//! `TestApp::spawn` starts the real server on port 0 with a fresh database: a new SQLite file,
+//! or a new PostgreSQL database made for this test and dropped after it.
+
+use std::net::SocketAddr;
+
+use actix_web::web::Data;
+use signate::app::AppState;
+use signate::config::Config;
+
+/// The database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    #[allow(dead_code)]
+    Postgres,
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub state: Data<AppState>,
+    pub config: Config,
+    #[allow(dead_code)]
+    pub dir: tempfile::TempDir,
+    #[allow(dead_code)]
+    pg: Option<PgDatabase>,
+}
+
+impl TestApp {
+    /// Starts a server on `backend` with default settings.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts a server after `adjust` has changed its configuration.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("signate.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let pg = PgDatabase::create();
+                (pg.url.clone(), Some(pg))
+            }
+        };
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_path_buf(),
+            database_url: Some(database_url),
+            database_pool_size: 4,
+            workers: 1,
+            log: "warn".into(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let started = signate::app::start(config.clone())
+            .await
+            .expect("server starts");
+        tokio::spawn(started.server);
+        TestApp {
+            addr: started.addr,
+            client: reqwest::Client::new(),
+            state: started.state,
+            config,
+            dir,
+            pg,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT<path>`
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The device tenant of this server.
+    #[allow(dead_code)]
+    pub fn tenant(&self) -> signate::tenancy::TenantScope {
+        self.state.device_tenant.clone().expect("device mode")
+    }
+}
+
+/// The server every PostgreSQL test database is made on (a superuser with trust auth);
+/// `.ci/run` and `scripts/test` export it after making sure PostgreSQL runs.
+pub fn pg_admin_url() -> String {
+    std::env::var("SIGNATE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A database that lives as long as the test.
+pub struct PgDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    fn create() -> PgDatabase {
+        use diesel::{Connection, RunQueryDsl};
+        let admin = pg_admin_url();
+        let name = format!("signate_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| {
+            panic!("PostgreSQL for tests at {admin} (set SIGNATE_TEST_PG_URL): {e}")
+        });
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        PgDatabase {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // The server's pool may still hold connections: FORCE ends them.
+        let _ = std::thread::spawn(move || {
+            use diesel::{Connection, RunQueryDsl};
+            if let Ok(mut conn) = diesel::PgConnection::establish(&pg_admin_url()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        })
+        .join();
+    }
+}
+
+/// Runs each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL, as
+/// `sqlite::<name>` and `postgres::<name>`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,8 @@
+//! Integration tests over HTTP against the real server, on SQLite and on PostgreSQL.
+//! One test binary, so the crate is linked once.
+
+mod helpers;
+
+mod cli;
+mod foundation;
+mod tenancy;
