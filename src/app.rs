@@ -1,14 +1,20 @@
 //! Builds the shared state and the actix application, and starts the server.
 
+use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 
+use crate::auth::basic::VerifiedCache;
 use crate::config::{Config, Mode};
 use crate::db::{DatabaseUrl, Db};
 use crate::error::Error;
+use crate::events::{Event, Events};
+use crate::player::NowPlaying;
+use crate::services::settings::{self, DeviceSettings};
 use crate::storage::Storage;
 use crate::tenancy::{self, TenantScope};
 
@@ -19,6 +25,67 @@ pub struct AppState {
     pub storage: Storage,
     /// Device mode: the one tenant. Cloud mode resolves the tenant per request instead.
     pub device_tenant: Option<TenantScope>,
+    pub events: Events,
+    pub now_playing: NowPlaying,
+    pub basic_auth: VerifiedCache,
+    /// Device mode keeps settings in memory (one process owns the database); cloud instances
+    /// read them per request so that every instance sees a change at once.
+    settings_cache: RwLock<HashMap<String, Arc<DeviceSettings>>>,
+}
+
+impl AppState {
+    /// The tenant's device settings.
+    pub async fn settings(&self, scope: &TenantScope) -> Result<Arc<DeviceSettings>, Error> {
+        if self.config.mode == Mode::Device
+            && let Some(s) = self.cache().get(scope.id())
+        {
+            return Ok(s.clone());
+        }
+        let s = scope.clone();
+        let loaded = Arc::new(self.db.read(scope, move |c| settings::load(c, &s)).await?);
+        if self.config.mode == Mode::Device {
+            self.cache_mut()
+                .insert(scope.id().to_string(), loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    /// Stores new device settings and tells the player.
+    pub async fn save_settings(
+        &self,
+        scope: &TenantScope,
+        new: DeviceSettings,
+    ) -> Result<Arc<DeviceSettings>, Error> {
+        let (s, n) = (scope.clone(), new.clone());
+        self.db
+            .write(scope, move |c| settings::save(c, &s, &n))
+            .await?;
+        let new = Arc::new(new);
+        if self.config.mode == Mode::Device {
+            self.cache_mut().insert(scope.id().to_string(), new.clone());
+        }
+        self.events.publish(Event::SettingsChanged {
+            tenant_id: scope.id().to_string(),
+        });
+        Ok(new)
+    }
+
+    /// Drops cached settings (after a restore replaced them underneath).
+    pub fn forget_settings(&self, scope: &TenantScope) {
+        self.cache_mut().remove(scope.id());
+    }
+
+    fn cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<DeviceSettings>>> {
+        self.settings_cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cache_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<DeviceSettings>>> {
+        self.settings_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// A server that is bound and running (await `server` to wait for it to stop).
@@ -57,6 +124,10 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         db,
         storage,
         device_tenant,
+        events: Events::new(),
+        now_playing: NowPlaying::default(),
+        basic_auth: VerifiedCache::default(),
+        settings_cache: RwLock::new(HashMap::new()),
     });
     let shared = state.clone();
     let server = HttpServer::new(move || {
@@ -94,5 +165,6 @@ pub async fn start(config: Config) -> Result<Started, Error> {
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::api::health::healthz)
         .service(crate::api::health::readyz)
+        .configure(crate::api::legacy::routes)
         .default_service(web::to(crate::web::serve));
 }

@@ -87,6 +87,16 @@ pub struct Config {
     /// `tracing` filter, e.g. `info` or `signate=debug,actix_web=info`.
     pub log: String,
     pub storage: StorageConfig,
+    /// Let server-side fetches of user URLs (reachability checks, downloads) reach loopback,
+    /// private and link-local addresses. Off by default: a URL must not be a way into the LAN.
+    pub allow_private_urls: bool,
+    /// Command run by `POST /api/v1/reboot` (e.g. `sudo systemctl reboot`); none by default.
+    pub reboot_command: Option<String>,
+    /// Command run by `POST /api/v1/shutdown`; none by default.
+    pub shutdown_command: Option<String>,
+    /// Command that turns the display on or off; `{state}` is replaced by `on` or `off`
+    /// (e.g. `echo '{state} 0' | cec-client -s -d 1`); none by default.
+    pub display_power_command: Option<String>,
 }
 
 impl Default for Config {
@@ -102,6 +112,10 @@ impl Default for Config {
             workers: 0,
             log: "info".into(),
             storage: StorageConfig::default(),
+            allow_private_urls: false,
+            reboot_command: None,
+            shutdown_command: None,
+            display_power_command: None,
         }
     }
 }
@@ -184,6 +198,14 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.join("signate.db").display()),
         }
+    }
+
+    /// The directory that local asset paths in the Anthias API (`uri`) are shown under. It is
+    /// a name, not a place: files live in the storage backend under tenant-prefixed keys.
+    pub fn asset_dir(&self) -> String {
+        let dir = std::path::absolute(self.data_dir.join("assets"))
+            .unwrap_or_else(|_| self.data_dir.join("assets"));
+        dir.to_string_lossy().trim_end_matches('/').to_string()
     }
 
     /// Root directory of the filesystem storage backend.

@@ -5,10 +5,16 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
+pub mod events;
+pub mod host;
+pub mod player;
+pub mod services;
 pub mod storage;
 pub mod telemetry;
 pub mod tenancy;

@@ -1,3 +1,4 @@
 //! HTTP handlers: health probes here; the Anthias-compatible API in `legacy`.
 
 pub mod health;
+pub mod legacy;

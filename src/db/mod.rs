@@ -38,6 +38,7 @@ pub enum AnyConnection {
 pub struct Manager {
     url: DatabaseUrl,
     /// PostgreSQL: the role each connection switches to.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     app_role: Option<String>,
 }
 

@@ -29,4 +29,37 @@ diesel::table! {
 }
 
 diesel::joinable!(settings -> tenants (tenant_id));
-diesel::allow_tables_to_appear_in_same_query!(tenants, settings);
+
+diesel::table! {
+    assets (id) {
+        id -> BigInt,
+        tenant_id -> Text,
+        asset_id -> Text,
+        name -> Nullable<Text>,
+        uri -> Nullable<Text>,
+        md5 -> Nullable<Text>,
+        start_date -> Nullable<Timestamp>,
+        end_date -> Nullable<Timestamp>,
+        duration -> Nullable<BigInt>,
+        mimetype -> Nullable<Text>,
+        is_enabled -> Bool,
+        is_processing -> Bool,
+        nocache -> Bool,
+        play_order -> Integer,
+        skip_asset_check -> Bool,
+        skip_ssl_verify -> Bool,
+        play_days -> Text,
+        play_time_from -> Nullable<Text>,
+        play_time_to -> Nullable<Text>,
+        is_reachable -> Bool,
+        last_reachability_check -> Nullable<Timestamp>,
+        metadata -> Text,
+        file_key -> Nullable<Text>,
+        file_size -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(assets -> tenants (tenant_id));
+diesel::allow_tables_to_appear_in_same_query!(tenants, settings, assets);

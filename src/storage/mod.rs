@@ -132,6 +132,16 @@ impl Storage {
         Ok(())
     }
 
+    /// The file behind `key` on the local disk, for tools that need a path (ffprobe); `None`
+    /// on object stores.
+    pub fn local_path(&self, key: &str) -> Option<std::path::PathBuf> {
+        let root = self.fs_root.as_ref()?;
+        if key.split('/').any(|s| s == "..") {
+            return None;
+        }
+        Some(root.join(key.trim_start_matches('/')))
+    }
+
     /// `tenants/<tenant_id>/<rest>`; `rest` must be made of checked segments (the callers build
     /// it from ids and fixed words, never from raw user input).
     pub fn tenant_key(scope: &TenantScope, rest: &str) -> String {

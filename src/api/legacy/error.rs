@@ -1,0 +1,127 @@
+//! Errors in the body shapes Anthias clients parse: `{"field": ["message"]}` for validation,
+//! `{"detail": "…"}` for DRF's own errors, `{"error": "…"}` where upstream raised (upstream
+//! says 500 for bad input; we say 400 with the same body), and `{"message": "…"}` for display
+//! power.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{Value, json};
+
+use super::fields::ErrorMap;
+use crate::error::Error;
+
+/// A response to a failed legacy request.
+#[derive(Debug)]
+pub struct LegacyError {
+    pub status: StatusCode,
+    pub body: Value,
+    /// Extra headers (`WWW-Authenticate`, `Allow`).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl LegacyError {
+    fn new(status: u16, body: Value) -> LegacyError {
+        LegacyError {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            body,
+            headers: vec![],
+        }
+    }
+
+    /// `{"detail": msg}`
+    pub fn detail(status: u16, msg: impl Into<String>) -> LegacyError {
+        LegacyError::new(status, json!({ "detail": msg.into() }))
+    }
+
+    /// `{"error": msg}`
+    pub fn error(status: u16, msg: impl Into<String>) -> LegacyError {
+        LegacyError::new(status, json!({ "error": msg.into() }))
+    }
+
+    /// `{"message": msg}`
+    pub fn message(status: u16, msg: impl Into<String>) -> LegacyError {
+        LegacyError::new(status, json!({ "message": msg.into() }))
+    }
+
+    /// 400 `{field: [msg, …], …}` from a serializer.
+    pub fn fields(errors: ErrorMap) -> LegacyError {
+        LegacyError::new(400, Value::Object(errors))
+    }
+
+    /// 400 `{field: [msg]}`.
+    pub fn fields_one(field: &str, msg: impl Into<String>) -> LegacyError {
+        LegacyError::new(400, json!({ field: [msg.into()] }))
+    }
+
+    /// 400 `{field: msg}`: a view-level error keeps a bare string.
+    pub fn scalar(field: &str, msg: impl Into<String>) -> LegacyError {
+        LegacyError::new(400, json!({ field: msg.into() }))
+    }
+
+    /// DRF's 404 for a missing asset.
+    pub fn no_asset() -> LegacyError {
+        LegacyError::detail(404, "No Asset matches the given query.")
+    }
+
+    pub fn too_large() -> LegacyError {
+        LegacyError::detail(413, "Request body is too large.")
+    }
+
+    pub fn unsupported_media_type(ctype: String) -> LegacyError {
+        LegacyError::detail(
+            415,
+            format!("Unsupported media type \"{ctype}\" in request."),
+        )
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> LegacyError {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl std::fmt::Display for LegacyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.body)
+    }
+}
+
+impl ResponseError for LegacyError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            res.insert_header((*name, value.as_str()));
+        }
+        res.json(&self.body)
+    }
+}
+
+impl From<Error> for LegacyError {
+    fn from(e: Error) -> LegacyError {
+        match e {
+            Error::Invalid {
+                field: Some(field),
+                message,
+            } => LegacyError::fields_one(&field, message),
+            Error::Invalid {
+                field: None,
+                message,
+            } => LegacyError::error(400, message),
+            Error::NotFound(msg) => LegacyError::detail(404, msg),
+            Error::Conflict(msg) => LegacyError::error(409, msg),
+            Error::Pool(e) => {
+                tracing::error!(error = %e, "database unavailable");
+                LegacyError::detail(503, "The database is unavailable; try again shortly.")
+            }
+            other => {
+                tracing::error!(error = %other, "request failed");
+                LegacyError::error(500, other.to_string())
+            }
+        }
+    }
+}

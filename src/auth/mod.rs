@@ -1,0 +1,4 @@
+//! Authentication: password hashing and the legacy HTTP Basic check.
+
+pub mod basic;
+pub mod password;

@@ -1,0 +1,4 @@
+//! Pure rules, no I/O: the schedule, asset fields.
+
+pub mod headers;
+pub mod schedule;

@@ -1,0 +1,282 @@
+//! Assets: the one row type every API version views, and the queries on it. Every query takes
+//! the tenant scope and filters by it (on PostgreSQL row-level security guards as well).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::db::AnyConnection;
+use crate::db::schema::assets;
+use crate::domain::schedule::{PlayDays, Schedule, Window, parse_time};
+use crate::error::Error;
+use crate::tenancy::TenantScope;
+
+/// A row of `assets`: every Anthias field plus what Signate keeps about the stored file.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = assets, treat_none_as_null = true)]
+pub struct Asset {
+    pub tenant_id: String,
+    pub asset_id: String,
+    pub name: Option<String>,
+    pub uri: Option<String>,
+    pub md5: Option<String>,
+    pub start_date: Option<NaiveDateTime>,
+    pub end_date: Option<NaiveDateTime>,
+    pub duration: Option<i64>,
+    pub mimetype: Option<String>,
+    pub is_enabled: bool,
+    pub is_processing: bool,
+    pub nocache: bool,
+    pub play_order: i32,
+    pub skip_asset_check: bool,
+    pub skip_ssl_verify: bool,
+    pub play_days: String,
+    pub play_time_from: Option<String>,
+    pub play_time_to: Option<String>,
+    pub is_reachable: bool,
+    pub last_reachability_check: Option<NaiveDateTime>,
+    pub metadata: String,
+    pub file_key: Option<String>,
+    pub file_size: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Asset {
+    /// A new asset with Anthias's defaults and a fresh 32-hex id.
+    pub fn new(scope: &TenantScope) -> Asset {
+        let now = Utc::now().naive_utc();
+        Asset {
+            tenant_id: scope.id().to_string(),
+            asset_id: new_asset_id(),
+            name: None,
+            uri: None,
+            md5: None,
+            start_date: None,
+            end_date: None,
+            duration: None,
+            mimetype: None,
+            is_enabled: false,
+            is_processing: false,
+            nocache: false,
+            play_order: 0,
+            skip_asset_check: false,
+            skip_ssl_verify: false,
+            play_days: PlayDays::all().to_json_text(),
+            play_time_from: None,
+            play_time_to: None,
+            is_reachable: true,
+            last_reachability_check: None,
+            metadata: "{}".into(),
+            file_key: None,
+            file_size: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The schedule fields, for the one schedule rule.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            is_enabled: self.is_enabled,
+            start: self.start_date,
+            end: self.end_date,
+            window: Window {
+                play_days: PlayDays::from_json_text(&self.play_days),
+                from: self.play_time_from.as_deref().and_then(parse_time),
+                to: self.play_time_to.as_deref().and_then(parse_time),
+            },
+        }
+    }
+
+    /// Whether the asset plays at `now` in the device time zone `tz`.
+    pub fn is_active(&self, now: DateTime<Utc>, tz: Tz) -> bool {
+        self.schedule().is_active(now, tz)
+    }
+
+    /// `metadata` as a JSON object (anything else reads as empty).
+    pub fn metadata_map(&self) -> Map<String, Value> {
+        match serde_json::from_str(&self.metadata) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    }
+
+    /// Stores `map` as `metadata`.
+    pub fn set_metadata(&mut self, map: Map<String, Value>) {
+        self.metadata = Value::Object(map).to_string();
+    }
+
+    /// Whether the mimetype names a video (Anthias branches on substrings).
+    pub fn is_video(&self) -> bool {
+        self.mimetype
+            .as_deref()
+            .is_some_and(|m| m.contains("video"))
+    }
+}
+
+/// 32 lowercase hex digits, like Python's `uuid4().hex`.
+pub fn new_asset_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Every asset of the tenant, in insertion order (the order Anthias lists them in).
+pub fn list(conn: &mut AnyConnection, scope: &TenantScope) -> Result<Vec<Asset>, Error> {
+    Ok(assets::table
+        .filter(assets::tenant_id.eq(scope.id()))
+        .order(assets::id.asc())
+        .select(Asset::as_select())
+        .load(conn)?)
+}
+
+/// One asset by its public id.
+pub fn get(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    asset_id: &str,
+) -> Result<Option<Asset>, Error> {
+    Ok(assets::table
+        .filter(assets::tenant_id.eq(scope.id()))
+        .filter(assets::asset_id.eq(asset_id))
+        .select(Asset::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Inserts a new asset (its `tenant_id` must be the scope's).
+pub fn insert(conn: &mut AnyConnection, scope: &TenantScope, asset: &Asset) -> Result<(), Error> {
+    if asset.tenant_id != scope.id() {
+        return Err(Error::Internal("asset of another tenant".into()));
+    }
+    diesel::insert_into(assets::table)
+        .values(asset)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes every field of `asset` back.
+pub fn update(conn: &mut AnyConnection, scope: &TenantScope, asset: &Asset) -> Result<(), Error> {
+    let mut asset = asset.clone();
+    asset.tenant_id = scope.id().to_string();
+    asset.updated_at = Utc::now().naive_utc();
+    diesel::update(
+        assets::table
+            .filter(assets::tenant_id.eq(scope.id()))
+            .filter(assets::asset_id.eq(&asset.asset_id)),
+    )
+    .set(&asset)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes one asset; returns whether it existed.
+pub fn delete(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    asset_id: &str,
+) -> Result<bool, Error> {
+    let n = diesel::delete(
+        assets::table
+            .filter(assets::tenant_id.eq(scope.id()))
+            .filter(assets::asset_id.eq(asset_id)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Deletes every asset of the tenant (restore replaces them all).
+pub fn delete_all(conn: &mut AnyConnection, scope: &TenantScope) -> Result<usize, Error> {
+    Ok(diesel::delete(assets::table.filter(assets::tenant_id.eq(scope.id()))).execute(conn)?)
+}
+
+/// `name`, or `name-1`, `name-2`, … whichever is free first (Anthias `get_unique_name`).
+pub fn unique_name(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    name: &str,
+) -> Result<String, Error> {
+    let taken: Vec<Option<String>> = assets::table
+        .filter(assets::tenant_id.eq(scope.id()))
+        // `%` or `_` inside a name only widen the match; names are compared exactly below.
+        .filter(
+            assets::name
+                .eq(name)
+                .or(assets::name.like(format!("{name}-%"))),
+        )
+        .select(assets::name)
+        .load(conn)?;
+    let taken: std::collections::HashSet<String> = taken.into_iter().flatten().collect();
+    if !taken.contains(name) {
+        return Ok(name.to_string());
+    }
+    let mut n = 1u64;
+    loop {
+        let candidate = format!("{name}-{n}");
+        if !taken.contains(&candidate) {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+/// Sets `play_order = i` for the i-th listed id; unknown ids are ignored and unlisted assets
+/// keep theirs (Anthias `assets/order`).
+pub fn set_play_orders(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    ids: &[String],
+) -> Result<(), Error> {
+    for (i, id) in ids.iter().enumerate() {
+        diesel::update(
+            assets::table
+                .filter(assets::tenant_id.eq(scope.id()))
+                .filter(assets::asset_id.eq(id)),
+        )
+        .set(assets::play_order.eq(i as i32))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Re-numbers the active playlist 0..n after `changed` was created or edited: it is taken out
+/// and, when active, put back at its requested `play_order` (Anthias's re-indexing).
+///
+/// Upstream lists the other active assets in storage order, which scrambles a custom order on
+/// every write; we keep them in their current `play_order` (ties by insertion), which gives
+/// the same result whenever the two orders agree.
+pub fn reindex_active(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    changed: &Asset,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(), Error> {
+    let mut all = list(conn, scope)?;
+    all.sort_by_key(|a| a.play_order);
+    let mut ids: Vec<String> = all
+        .iter()
+        .filter(|a| a.asset_id != changed.asset_id && a.is_active(now, tz))
+        .map(|a| a.asset_id.clone())
+        .collect();
+    if changed.is_active(now, tz) {
+        let at = (changed.play_order.max(0) as usize).min(ids.len());
+        ids.insert(at, changed.asset_id.clone());
+    }
+    let current: std::collections::HashMap<&str, i32> = all
+        .iter()
+        .map(|a| (a.asset_id.as_str(), a.play_order))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        if current.get(id.as_str()) != Some(&(i as i32)) {
+            diesel::update(
+                assets::table
+                    .filter(assets::tenant_id.eq(scope.id()))
+                    .filter(assets::asset_id.eq(id)),
+            )
+            .set(assets::play_order.eq(i as i32))
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,516 @@
+//! Backups and restores.
+//!
+//! A Signate backup is a `.tar.gz` holding `signate-backup/manifest.json` (settings and every
+//! asset row, read in one transaction, so a consistent snapshot on either database backend)
+//! and `signate-backup/files/<name>` (the stored files). It is written by streaming: memory
+//! does not grow with the size of the files.
+//!
+//! A restore accepts that format or an Anthias backup (`.anthias/anthias.db` with the Django
+//! schema, `.anthias/anthias.conf`, `anthias_assets/`). It is atomic: the archive is unpacked
+//! and checked first, files go to fresh keys, and the rows are swapped in one transaction; on
+//! any error the current data is untouched and the staged files are removed.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDateTime, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::services::assets::{self, Asset};
+use crate::services::settings::{self, DeviceSettings};
+use crate::storage::Storage;
+use crate::tenancy::TenantScope;
+
+const ROOT: &str = "signate-backup";
+const FORMAT: &str = "signate-backup";
+/// Largest manifest or Anthias config read into memory.
+const MAX_META: u64 = 64 * 1024 * 1024;
+
+/// Why an archive cannot be restored (the current data is untouched).
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("Invalid backup archive.")]
+    Invalid(String),
+    #[error(transparent)]
+    Other(#[from] Error),
+}
+
+/// The manifest of a Signate backup.
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    signate_version: String,
+    created_at: NaiveDateTime,
+    settings: DeviceSettings,
+    assets: Vec<AssetRecord>,
+}
+
+/// One asset as a backup carries it (no tenant, no storage key: those belong to a device).
+#[derive(Debug, Serialize, Deserialize)]
+struct AssetRecord {
+    asset_id: String,
+    name: Option<String>,
+    uri: Option<String>,
+    start_date: Option<NaiveDateTime>,
+    end_date: Option<NaiveDateTime>,
+    duration: Option<i64>,
+    mimetype: Option<String>,
+    is_enabled: bool,
+    is_processing: bool,
+    nocache: bool,
+    play_order: i32,
+    skip_asset_check: bool,
+    skip_ssl_verify: bool,
+    play_days: String,
+    play_time_from: Option<String>,
+    play_time_to: Option<String>,
+    is_reachable: bool,
+    last_reachability_check: Option<NaiveDateTime>,
+    metadata: String,
+    /// File name under `files/` in the archive.
+    file: Option<String>,
+}
+
+impl AssetRecord {
+    fn from_asset(a: &Asset) -> AssetRecord {
+        AssetRecord {
+            asset_id: a.asset_id.clone(),
+            name: a.name.clone(),
+            uri: a.uri.clone(),
+            start_date: a.start_date,
+            end_date: a.end_date,
+            duration: a.duration,
+            mimetype: a.mimetype.clone(),
+            is_enabled: a.is_enabled,
+            is_processing: a.is_processing,
+            nocache: a.nocache,
+            play_order: a.play_order,
+            skip_asset_check: a.skip_asset_check,
+            skip_ssl_verify: a.skip_ssl_verify,
+            play_days: a.play_days.clone(),
+            play_time_from: a.play_time_from.clone(),
+            play_time_to: a.play_time_to.clone(),
+            is_reachable: a.is_reachable,
+            last_reachability_check: a.last_reachability_check,
+            metadata: a.metadata.clone(),
+            file: a
+                .file_key
+                .as_deref()
+                .and_then(|k| k.rsplit('/').next())
+                .map(str::to_string),
+        }
+    }
+
+    fn into_asset(self, scope: &TenantScope) -> Asset {
+        let mut a = Asset::new(scope);
+        a.asset_id = self.asset_id;
+        a.name = self.name;
+        a.uri = self.uri;
+        a.start_date = self.start_date;
+        a.end_date = self.end_date;
+        a.duration = self.duration;
+        a.mimetype = self.mimetype;
+        a.is_enabled = self.is_enabled;
+        a.is_processing = self.is_processing;
+        a.nocache = self.nocache;
+        a.play_order = self.play_order;
+        a.skip_asset_check = self.skip_asset_check;
+        a.skip_ssl_verify = self.skip_ssl_verify;
+        a.play_days = self.play_days;
+        a.play_time_from = self.play_time_from;
+        a.play_time_to = self.play_time_to;
+        a.is_reachable = self.is_reachable;
+        a.last_reachability_check = self.last_reachability_check;
+        a.metadata = self.metadata;
+        a
+    }
+}
+
+/// `<player_name or "signate-backup">-<UTC %Y-%m-%dT%H-%M-%S>.tar.gz`, safe as a file name.
+pub fn archive_name(player_name: &str) -> String {
+    let base: String = player_name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let base = if base.trim_matches('_').is_empty() {
+        "signate-backup".to_string()
+    } else {
+        base
+    };
+    format!("{base}-{}.tar.gz", Utc::now().format("%Y-%m-%dT%H-%M-%S"))
+}
+
+/// Gzip output that is handed to the storage writer as it fills.
+struct GzSink {
+    gz: flate2::write::GzEncoder<Vec<u8>>,
+    writer: opendal::Writer,
+}
+
+impl GzSink {
+    async fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        use std::io::Write;
+        self.gz
+            .write_all(bytes)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        if self.gz.get_ref().len() >= 1024 * 1024 {
+            let out = std::mem::take(self.gz.get_mut());
+            self.writer.write(out).await?;
+        }
+        Ok(())
+    }
+
+    async fn entry(&mut self, path: &str, size: u64) -> Result<(), Error> {
+        let mut header = tar::Header::new_gnu();
+        header
+            .set_path(path)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        header.set_size(size);
+        header.set_mode(0o644);
+        header.set_mtime(Utc::now().timestamp().max(0) as u64);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        self.put(header.as_bytes()).await
+    }
+
+    async fn pad(&mut self, size: u64) -> Result<(), Error> {
+        let rest = (512 - size % 512) % 512;
+        self.put(&vec![0u8; rest as usize]).await
+    }
+
+    async fn finish(mut self) -> Result<(), Error> {
+        self.put(&[0u8; 1024]).await?;
+        let out = self
+            .gz
+            .finish()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        self.writer.write(out).await?;
+        self.writer.close().await?;
+        Ok(())
+    }
+}
+
+/// Writes a backup of the tenant to `key` in storage.
+pub async fn create(
+    db: &crate::db::Db,
+    storage: &Storage,
+    scope: &TenantScope,
+    key: &str,
+) -> Result<(), Error> {
+    let s = scope.clone();
+    let (settings, rows) = db
+        .read(scope, move |c| {
+            Ok((settings::load(c, &s)?, assets::list(c, &s)?))
+        })
+        .await?;
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        version: 1,
+        signate_version: env!("CARGO_PKG_VERSION").into(),
+        created_at: Utc::now().naive_utc(),
+        settings,
+        assets: rows.iter().map(AssetRecord::from_asset).collect(),
+    };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    let op = storage.operator();
+    let mut sink = GzSink {
+        gz: flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()),
+        writer: op.writer(key).await?,
+    };
+    let result = async {
+        sink.entry(&format!("{ROOT}/manifest.json"), json.len() as u64)
+            .await?;
+        sink.put(&json).await?;
+        sink.pad(json.len() as u64).await?;
+        for a in &rows {
+            let (Some(file_key), Some(name)) = (&a.file_key, AssetRecord::from_asset(a).file)
+            else {
+                continue;
+            };
+            let size = match op.stat(file_key).await {
+                Ok(m) => m.content_length(),
+                Err(e) => {
+                    tracing::warn!(%file_key, error = %e, "backup: asset file missing, skipped");
+                    continue;
+                }
+            };
+            sink.entry(&format!("{ROOT}/files/{name}"), size).await?;
+            let mut stream = op.reader(file_key).await?.into_bytes_stream(..).await?;
+            let mut sent = 0u64;
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| Error::Internal(e.to_string()))?;
+                sent += chunk.len() as u64;
+                sink.put(&chunk).await?;
+            }
+            if sent != size {
+                return Err(Error::Internal(format!(
+                    "{file_key} changed while being backed up"
+                )));
+            }
+            sink.pad(size).await?;
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    match result {
+        Ok(()) => sink.finish().await,
+        Err(e) => {
+            let _ = sink.writer.abort().await;
+            let _ = op.delete(key).await;
+            Err(e)
+        }
+    }
+}
+
+/// What a restore will write.
+struct Plan {
+    settings: DeviceSettings,
+    /// Each asset and the staged file (on local disk) that becomes its content.
+    assets: Vec<(Asset, Option<PathBuf>)>,
+}
+
+/// Unpacks `archive` (a local `.tar.gz`) into `staging` and reads what it holds. Blocking.
+fn unpack(
+    archive: &Path,
+    staging: &Path,
+    scope: &TenantScope,
+    current: &DeviceSettings,
+) -> Result<Plan, RestoreError> {
+    let invalid = |why: String| RestoreError::Invalid(why);
+    let file = std::fs::File::open(archive).map_err(|e| invalid(e.to_string()))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let files_dir = staging.join("files");
+    std::fs::create_dir_all(&files_dir)
+        .map_err(|e| RestoreError::Other(Error::Internal(e.to_string())))?;
+    let mut manifest: Option<Vec<u8>> = None;
+    let mut anthias_conf: Option<String> = None;
+    let mut anthias_db: Option<PathBuf> = None;
+    let mut tops = std::collections::HashSet::new();
+    let mut staged: HashMap<String, PathBuf> = HashMap::new();
+    let entries = tar.entries().map_err(|e| invalid(e.to_string()))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| invalid(e.to_string()))?;
+        let path = entry
+            .path()
+            .map_err(|e| invalid(e.to_string()))?
+            .into_owned();
+        let parts: Vec<String> = path
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                std::path::Component::CurDir => None,
+                _ => Some("..".into()),
+            })
+            .collect();
+        if parts.is_empty() || parts.iter().any(|p| p == ".." || p.is_empty()) {
+            tracing::warn!(path = %path.display(), "restore: unsafe path skipped");
+            continue;
+        }
+        tops.insert(parts[0].clone());
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let rel: Vec<&str> = parts.iter().map(String::as_str).collect();
+        match rel.as_slice() {
+            [ROOT, "manifest.json"] => manifest = Some(read_small(&mut entry)?),
+            [".anthias" | ".screenly", conf] if conf.ends_with(".conf") => {
+                anthias_conf = Some(String::from_utf8_lossy(&read_small(&mut entry)?).into_owned());
+            }
+            [".anthias" | ".screenly", db] if *db == "anthias.db" || *db == "screenly.db" => {
+                let to = staging.join("anthias.db");
+                copy_entry(&mut entry, &to)?;
+                anthias_db = Some(to);
+            }
+            [ROOT, "files", name] | ["anthias_assets" | "screenly_assets", name] => {
+                if !super::content::valid_file_name(name) {
+                    tracing::warn!(%name, "restore: file with an unsafe name skipped");
+                    continue;
+                }
+                let to = files_dir.join(name);
+                copy_entry(&mut entry, &to)?;
+                staged.insert(name.to_string(), to);
+            }
+            _ => {}
+        }
+    }
+    if let Some(json) = manifest {
+        let m: Manifest =
+            serde_json::from_slice(&json).map_err(|e| invalid(format!("manifest: {e}")))?;
+        if m.format != FORMAT {
+            return Err(invalid("not a Signate backup".into()));
+        }
+        let assets = m
+            .assets
+            .into_iter()
+            .map(|r| {
+                let file = r.file.as_ref().and_then(|f| staged.get(f).cloned());
+                (r.into_asset(scope), file)
+            })
+            .collect();
+        return Ok(Plan {
+            settings: m.settings,
+            assets,
+        });
+    }
+    let anthias = (tops.contains(".anthias") && tops.contains("anthias_assets"))
+        || (tops.contains(".screenly") && tops.contains("screenly_assets"));
+    if !anthias {
+        return Err(invalid("neither a Signate nor an Anthias backup".into()));
+    }
+    let db = anthias_db.ok_or_else(|| invalid("the Anthias backup has no database".into()))?;
+    let rows = super::anthias::read_assets(&db, scope).map_err(invalid)?;
+    let mut settings = current.clone();
+    if let Some(conf) = anthias_conf {
+        super::anthias::apply_conf(&conf, &mut settings);
+    }
+    let assets = rows
+        .into_iter()
+        .map(|a| {
+            let file = a
+                .uri
+                .as_deref()
+                .filter(|u| u.starts_with('/'))
+                .and_then(|u| u.rsplit('/').next())
+                .and_then(|name| staged.get(name).cloned());
+            (a, file)
+        })
+        .collect();
+    Ok(Plan { settings, assets })
+}
+
+fn read_small(entry: &mut impl Read) -> Result<Vec<u8>, RestoreError> {
+    let mut buf = Vec::new();
+    entry
+        .take(MAX_META)
+        .read_to_end(&mut buf)
+        .map_err(|e| RestoreError::Invalid(e.to_string()))?;
+    Ok(buf)
+}
+
+fn copy_entry(entry: &mut impl Read, to: &Path) -> Result<(), RestoreError> {
+    let mut out = std::fs::File::create(to)
+        .map_err(|e| RestoreError::Other(Error::Internal(e.to_string())))?;
+    std::io::copy(entry, &mut out).map_err(|e| RestoreError::Invalid(e.to_string()))?;
+    Ok(())
+}
+
+/// Restores the tenant from a local archive file. The settings' credentials are kept from
+/// `current` when the archive is an Anthias backup (its password hashes are Django's).
+pub async fn restore(
+    state: &crate::app::AppState,
+    scope: &TenantScope,
+    archive: &Path,
+    work: &Path,
+) -> Result<usize, RestoreError> {
+    let current = state.settings(scope).await?;
+    let (archive_p, work_p, scope_b, current_b) = (
+        archive.to_path_buf(),
+        work.to_path_buf(),
+        scope.clone(),
+        (*current).clone(),
+    );
+    let plan =
+        tokio::task::spawn_blocking(move || unpack(&archive_p, &work_p, &scope_b, &current_b))
+            .await
+            .map_err(|e| RestoreError::Other(Error::Internal(e.to_string())))??;
+
+    // Files first, under a fresh folder, so nothing current is overwritten.
+    let op = state.storage.operator();
+    let batch = uuid::Uuid::new_v4().simple().to_string();
+    let mut placed = Vec::new();
+    let mut assets = Vec::with_capacity(plan.assets.len());
+    for (mut a, file) in plan.assets {
+        if let Some(path) = file {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let key = Storage::tenant_key(scope, &format!("assets/{batch}/{name}"));
+            match put_file(op, &path, &key).await {
+                Ok(size) => {
+                    a.file_key = Some(key.clone());
+                    a.file_size = Some(size as i64);
+                    placed.push(key);
+                }
+                Err(e) => {
+                    for k in &placed {
+                        let _ = op.delete(k).await;
+                    }
+                    return Err(RestoreError::Other(e));
+                }
+            }
+        }
+        assets.push(a);
+    }
+
+    let s = scope.clone();
+    let settings_new = plan.settings.clone();
+    let count = assets.len();
+    let swapped = state
+        .db
+        .write(scope, move |c| {
+            let old: Vec<Option<String>> = assets::list(c, &s)?
+                .into_iter()
+                .map(|a| a.file_key)
+                .collect();
+            assets::delete_all(c, &s)?;
+            for a in &assets {
+                assets::insert(c, &s, a)?;
+            }
+            settings::save(c, &s, &settings_new)?;
+            Ok(old)
+        })
+        .await;
+    let old = match swapped {
+        Ok(old) => old,
+        Err(e) => {
+            for k in &placed {
+                let _ = op.delete(k).await;
+            }
+            return Err(RestoreError::Other(e));
+        }
+    };
+    state.forget_settings(scope);
+    for key in old.into_iter().flatten() {
+        if let Err(e) = op.delete(&key).await {
+            tracing::warn!(%key, error = %e, "restore: old file not removed");
+        }
+    }
+    Ok(count)
+}
+
+async fn put_file(op: &opendal::Operator, path: &Path, key: &str) -> Result<u64, Error> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut writer = op.writer(key).await?;
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if let Err(e) = writer.write(buf[..n].to_vec()).await {
+            let _ = writer.abort().await;
+            return Err(e.into());
+        }
+    }
+    writer.close().await?;
+    Ok(total)
+}

@@ -1,0 +1,345 @@
+//! Where an asset's content is: one of our stored files, or a URL that is checked (syntax,
+//! reachability with an SSRF guard, video duration through ffprobe when installed).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::Error;
+use crate::services::uploads;
+use crate::storage::Storage;
+use crate::tenancy::TenantScope;
+
+/// The user agent Anthias sends, so that sites answer the same.
+const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/538.15 (KHTML, like Gecko) Version/8.0 Safari/538.15";
+const INVALID_PATH: &str = "Invalid file path. Failed to add asset.";
+const INVALID_URL: &str = "Invalid URL. Failed to add asset.";
+
+/// A local path in `uri`, resolved.
+#[derive(Debug)]
+pub enum Local {
+    /// A finished upload (`<asset dir>/<upload_id>.tmp`).
+    Upload { upload_id: String },
+    /// A file another asset stored (`<asset dir>/<name>`).
+    Stored { key: String, size: u64 },
+}
+
+/// Resolves a local `uri` under the asset directory; anything else (another directory, `..`,
+/// an unfinished upload, a missing file) is refused as upstream refuses it.
+pub async fn resolve_local(
+    storage: &Storage,
+    scope: &TenantScope,
+    asset_dir: &str,
+    uri: &str,
+) -> Result<Local, Error> {
+    let invalid = || Error::invalid("uri", INVALID_PATH);
+    let name = uri
+        .strip_prefix(asset_dir)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .ok_or_else(invalid)?;
+    if !valid_file_name(name) {
+        return Err(invalid());
+    }
+    if let Some(id) = name.strip_suffix(".tmp")
+        && uploads::is_upload_id(id)
+    {
+        return match uploads::completed_size(storage, scope, id).await? {
+            Some(_) => Ok(Local::Upload {
+                upload_id: id.to_string(),
+            }),
+            None => Err(invalid()),
+        };
+    }
+    let key = Storage::tenant_key(scope, &format!("assets/{name}"));
+    match storage.operator().stat(&key).await {
+        Ok(meta) if meta.is_file() => Ok(Local::Stored {
+            key,
+            size: meta.content_length(),
+        }),
+        _ => Err(invalid()),
+    }
+}
+
+/// A single path segment of safe characters.
+pub fn valid_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// An extension a client may ask for (`ext` of v1.2/v2): `.` and 1–10 letters or digits.
+pub fn valid_ext(ext: &str) -> bool {
+    ext.len() >= 2
+        && ext.len() <= 11
+        && ext.starts_with('.')
+        && ext[1..].bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Upstream `validate_url`: http, https or rtsp with a host.
+pub fn check_url(uri: &str) -> Result<Url, Error> {
+    let url = Url::parse(uri).map_err(|_| Error::invalid("uri", INVALID_URL))?;
+    let has_host = url.host_str().is_some_and(|h| !h.is_empty());
+    if !matches!(url.scheme(), "http" | "https" | "rtsp") || !has_host {
+        return Err(Error::invalid("uri", INVALID_URL));
+    }
+    Ok(url)
+}
+
+/// A `youtube_asset` must point at YouTube.
+pub fn check_youtube_uri(uri: &str) -> Result<(), Error> {
+    let ok = Url::parse(uri).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && matches!(
+                u.host_str(),
+                Some(
+                    "youtube.com"
+                        | "www.youtube.com"
+                        | "m.youtube.com"
+                        | "music.youtube.com"
+                        | "youtu.be"
+                )
+            )
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "uri",
+            "A youtube_asset URI must point at a YouTube URL.",
+        ))
+    }
+}
+
+/// Outcome of a reachability check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Reachable,
+    Unreachable,
+    /// Not checked: the target is on a private network the server may not fetch from, or the
+    /// tool to check it (ffprobe for RTSP) is not installed.
+    NotChecked,
+}
+
+/// Whether an address is on the public internet. Loopback, private, link-local, CGNAT,
+/// unique-local, multicast and unspecified addresses are not.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1])))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xffc0) == 0xfe80
+                || (first & 0xfe00) == 0xfc00)
+        }
+    }
+}
+
+/// The addresses `url` may be fetched from, or `None` when the guard refuses it.
+async fn guarded_addrs(url: &Url, allow_private: bool) -> Option<Vec<SocketAddr>> {
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port)).await.ok()?.collect();
+    if addrs.is_empty() {
+        return Some(addrs);
+    }
+    if !allow_private && addrs.iter().any(|a| !is_public(a.ip())) {
+        tracing::info!(%url, "not fetching a private address (allow_private_urls is off)");
+        return None;
+    }
+    Some(addrs)
+}
+
+/// Upstream `url_fails`: HEAD, then GET, following redirects; reachable when either answers
+/// below 400. Each hop passes the SSRF guard and is pinned to the addresses checked.
+pub async fn check_reachable(uri: &str, verify_tls: bool, allow_private: bool) -> Reach {
+    let Ok(mut url) = Url::parse(uri) else {
+        return Reach::NotChecked;
+    };
+    match url.scheme() {
+        "http" | "https" => {}
+        "rtsp" | "rtmp" => {
+            if guarded_addrs(&url, allow_private).await.is_none() {
+                return Reach::NotChecked;
+            }
+            return match ffprobe(uri, &["-show_streams"]).await {
+                Probe::Ok(_) => Reach::Reachable,
+                Probe::Failed => Reach::Unreachable,
+                Probe::Missing => Reach::NotChecked,
+            };
+        }
+        _ => return Reach::NotChecked,
+    }
+    for _hop in 0..5 {
+        let Some(addrs) = guarded_addrs(&url, allow_private).await else {
+            return Reach::NotChecked;
+        };
+        if addrs.is_empty() {
+            return Reach::Unreachable;
+        }
+        let host = url.host_str().unwrap_or_default().to_string();
+        let client = match reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .user_agent(USER_AGENT)
+            .danger_accept_invalid_certs(!verify_tls)
+            .resolve_to_addrs(&host, &addrs)
+            .build()
+        {
+            Ok(c) => c,
+            Err(_) => return Reach::Unreachable,
+        };
+        let mut next = None;
+        for method in [reqwest::Method::HEAD, reqwest::Method::GET] {
+            match client.request(method, url.clone()).send().await {
+                Ok(res) if res.status().is_redirection() => {
+                    next = res
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|l| l.to_str().ok())
+                        .and_then(|l| url.join(l).ok());
+                    break;
+                }
+                Ok(res) if res.status().as_u16() < 400 => return Reach::Reachable,
+                Ok(_) | Err(_) => {}
+            }
+        }
+        match next {
+            Some(n) if matches!(n.scheme(), "http" | "https") => url = n,
+            _ => return Reach::Unreachable,
+        }
+    }
+    Reach::Unreachable
+}
+
+enum Probe {
+    Ok(String),
+    Failed,
+    Missing,
+}
+
+async fn ffprobe(input: &str, what: &[&str]) -> Probe {
+    let mut cmd = tokio::process::Command::new("ffprobe");
+    cmd.args(["-v", "error"])
+        .args(what)
+        .arg("-i")
+        .arg(input)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    match tokio::time::timeout(Duration::from_secs(15), cmd.output()).await {
+        Ok(Ok(out)) if out.status.success() => {
+            Probe::Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Probe::Missing,
+        _ => Probe::Failed,
+    }
+}
+
+/// A video's duration in whole seconds (ffprobe; `None` without it or on failure).
+pub async fn probe_duration(input: &str) -> Option<i64> {
+    let what = [
+        "-show_entries",
+        "format=duration",
+        "-of",
+        "default=noprint_wrappers=1:nokey=1",
+    ];
+    match ffprobe(input, &what).await {
+        Probe::Ok(out) => out
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|d| d.is_finite() && *d >= 0.0)
+            .map(|d| (d.round() as i64).min(crate::domain::schedule::DURATION_S_MAX)),
+        Probe::Failed | Probe::Missing => None,
+    }
+}
+
+/// The duration of a stored video, when the storage is a local disk ffprobe can read.
+pub async fn probe_stored_duration(storage: &Storage, key: &str) -> Option<i64> {
+    let path = storage.local_path(key)?;
+    probe_duration(&path.to_string_lossy()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_like_upstream() {
+        for ok in [
+            "http://example.com",
+            "https://a.b/c?d",
+            "rtsp://192.0.2.10/stream",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ftp://x.y/z",
+            "http://",
+            "rtmp://x/y",
+            "hello",
+            "",
+            "file:///etc/passwd",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ssrf_guard() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn file_names() {
+        assert!(valid_file_name("049ca0fd10594fb18a6e9c64faaa4756.png"));
+        assert!(!valid_file_name("../etc/passwd"));
+        assert!(!valid_file_name("a/b"));
+        assert!(!valid_file_name(".hidden"));
+        assert!(valid_ext(".mp4") && !valid_ext("mp4") && !valid_ext("./x") && !valid_ext("."));
+    }
+
+    #[test]
+    fn youtube_hosts() {
+        assert!(check_youtube_uri("https://www.youtube.com/watch?v=x").is_ok());
+        assert!(check_youtube_uri("https://youtu.be/x").is_ok());
+        assert!(check_youtube_uri("https://vimeo.com/x").is_err());
+        assert!(check_youtube_uri("ftp://youtube.com/x").is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! Use cases shared by every API version; handlers call these, never the database directly.
+
+pub mod anthias;
+pub mod assets;
+pub mod backup;
+pub mod content;
+pub mod settings;
+pub mod uploads;

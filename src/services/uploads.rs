@@ -1,0 +1,266 @@
+//! Resumable uploads: each chunk is stored as its own object under
+//! `tenants/<t>/uploads/<upload_id>/<offset>`, so chunks may arrive in any order and a retried
+//! chunk simply replaces itself; when an asset is made from the upload the parts are streamed
+//! into one object (a multipart upload on S3) and removed. Memory stays flat whatever the size.
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+
+use crate::config::StorageBackend;
+use crate::error::Error;
+use crate::storage::Storage;
+use crate::tenancy::TenantScope;
+
+/// Write size towards S3 (each becomes one part of a multipart upload).
+const S3_CHUNK: usize = 8 * 1024 * 1024;
+
+/// Why a chunk was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("Chunk length does not match the declared range.")]
+    LengthMismatch,
+    #[error(
+        "The device disk is full. Free up space — for example by deleting unused assets — and try again."
+    )]
+    DiskFull,
+    #[error("upload interrupted: {0}")]
+    Interrupted(String),
+    #[error(transparent)]
+    Storage(#[from] Error),
+}
+
+/// Whether `s` is a valid upload id (32 lowercase hex, as Anthias requires).
+pub fn is_upload_id(s: &str) -> bool {
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn dir(scope: &TenantScope, id: &str) -> String {
+    Storage::tenant_key(scope, &format!("uploads/{id}/"))
+}
+
+/// Stores one chunk at `start`. `expected` is the length the Content-Range declared; `total`
+/// the file's full size when known. Without a range (`whole`), earlier chunks are dropped.
+pub async fn write_part<S, E>(
+    storage: &Storage,
+    scope: &TenantScope,
+    id: &str,
+    start: u64,
+    expected: Option<u64>,
+    total: Option<u64>,
+    whole: bool,
+    mut body: S,
+) -> Result<u64, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let op = storage.operator();
+    let dir = dir(scope, id);
+    if whole {
+        op.delete_with(&dir)
+            .recursive(true)
+            .await
+            .map_err(Error::from)?;
+    }
+    let key = format!("{dir}{start:020}");
+    let mut writer = match storage.backend() {
+        StorageBackend::S3 => op.writer_with(&key).chunk(S3_CHUNK).await,
+        _ => op.writer(&key).await,
+    }
+    .map_err(storage_error)?;
+    let mut written = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writer.abort().await;
+                let _ = op.delete(&key).await;
+                return Err(UploadError::Interrupted(e.to_string()));
+            }
+        };
+        written += chunk.len() as u64;
+        if expected.is_some_and(|n| written > n) {
+            let _ = writer.abort().await;
+            let _ = op.delete(&key).await;
+            return Err(UploadError::LengthMismatch);
+        }
+        if let Err(e) = writer.write(chunk).await {
+            let _ = writer.abort().await;
+            let _ = op.delete(&key).await;
+            return Err(storage_error(e));
+        }
+    }
+    if expected.is_some_and(|n| written != n) {
+        let _ = writer.abort().await;
+        let _ = op.delete(&key).await;
+        return Err(UploadError::LengthMismatch);
+    }
+    writer.close().await.map_err(storage_error)?;
+    let total = total.or(whole.then_some(written));
+    if let Some(total) = total {
+        op.write(&format!("{dir}total"), total.to_string())
+            .await
+            .map_err(storage_error)?;
+    }
+    Ok(written)
+}
+
+fn storage_error(e: opendal::Error) -> UploadError {
+    if e.to_string().contains("No space left") {
+        UploadError::DiskFull
+    } else {
+        UploadError::Storage(e.into())
+    }
+}
+
+/// The parts of an upload as (offset, key, size), sorted, and the declared total.
+async fn parts(
+    storage: &Storage,
+    scope: &TenantScope,
+    id: &str,
+) -> Result<(Vec<(u64, String, u64)>, Option<u64>), Error> {
+    let op = storage.operator();
+    let dir = dir(scope, id);
+    let mut parts = Vec::new();
+    let mut total = None;
+    let entries = match op.list(&dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok((parts, None)),
+        Err(e) => return Err(e.into()),
+    };
+    for entry in entries {
+        let name = entry.name();
+        if name == "total" {
+            total = parse_u64(&op.read(entry.path()).await?.to_vec());
+        } else if let Ok(offset) = name.parse::<u64>() {
+            let size = op.stat(entry.path()).await?.content_length();
+            parts.push((offset, entry.path().to_string(), size));
+        }
+    }
+    parts.sort_by_key(|p| p.0);
+    Ok((parts, total))
+}
+
+fn parse_u64(bytes: &[u8]) -> Option<u64> {
+    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+}
+
+/// The size of the upload when its chunks cover `0..total` without gaps; `None` while any
+/// chunk is missing (or the upload does not exist).
+pub async fn completed_size(
+    storage: &Storage,
+    scope: &TenantScope,
+    id: &str,
+) -> Result<Option<u64>, Error> {
+    let (parts, total) = parts(storage, scope, id).await?;
+    Ok(tiled(&parts, total))
+}
+
+fn tiled(parts: &[(u64, String, u64)], total: Option<u64>) -> Option<u64> {
+    let total = total?;
+    let mut at = 0u64;
+    for (offset, _, size) in parts {
+        if *offset != at {
+            return None;
+        }
+        at += size;
+    }
+    (at == total && !parts.is_empty()).then_some(total)
+}
+
+/// The first bytes of a completed upload (for type sniffing).
+pub async fn head(
+    storage: &Storage,
+    scope: &TenantScope,
+    id: &str,
+    n: u64,
+) -> Result<Vec<u8>, Error> {
+    let (parts, _) = parts(storage, scope, id).await?;
+    let Some((_, key, size)) = parts.first() else {
+        return Ok(vec![]);
+    };
+    Ok(storage
+        .operator()
+        .read_with(key)
+        .range(0..n.min(*size))
+        .await?
+        .to_vec())
+}
+
+/// Streams the completed upload into `dest` and removes its parts; returns the size.
+pub async fn assemble(
+    storage: &Storage,
+    scope: &TenantScope,
+    id: &str,
+    dest: &str,
+) -> Result<u64, Error> {
+    let (parts, total) = parts(storage, scope, id).await?;
+    let Some(size) = tiled(&parts, total) else {
+        return Err(Error::invalid("uri", "The upload is not complete."));
+    };
+    let op = storage.operator();
+    let mut writer = match storage.backend() {
+        StorageBackend::S3 => op.writer_with(dest).chunk(S3_CHUNK).await?,
+        _ => op.writer(dest).await?,
+    };
+    for (_, key, _) in &parts {
+        let mut stream = op
+            .reader_with(key)
+            .chunk(1024 * 1024)
+            .await?
+            .into_bytes_stream(..)
+            .await?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(Error::Internal(format!("reading upload part: {e}")));
+                }
+            };
+            if let Err(e) = writer.write(chunk).await {
+                let _ = writer.abort().await;
+                let _ = op.delete(dest).await;
+                return Err(e.into());
+            }
+        }
+    }
+    writer.close().await?;
+    discard(storage, scope, id).await?;
+    Ok(size)
+}
+
+/// Removes an upload's parts.
+pub async fn discard(storage: &Storage, scope: &TenantScope, id: &str) -> Result<(), Error> {
+    storage
+        .operator()
+        .delete_with(&dir(scope, id))
+        .recursive(true)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_ids() {
+        assert!(is_upload_id("0123456789abcdef0123456789abcdef"));
+        assert!(!is_upload_id("0123456789ABCDEF0123456789abcdef"));
+        assert!(!is_upload_id("../../etc/passwd"));
+        assert!(!is_upload_id(""));
+    }
+
+    #[test]
+    fn tiling() {
+        let p = |o: u64, s: u64| (o, String::new(), s);
+        assert_eq!(tiled(&[p(0, 5), p(5, 5)], Some(10)), Some(10));
+        assert_eq!(tiled(&[p(0, 5), p(6, 4)], Some(10)), None);
+        assert_eq!(tiled(&[p(0, 5)], Some(10)), None);
+        assert_eq!(tiled(&[p(0, 10)], None), None);
+        assert_eq!(tiled(&[], Some(0)), None);
+    }
+}
