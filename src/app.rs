@@ -165,6 +165,8 @@ pub async fn start(config: Config) -> Result<Started, Error> {
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::api::health::healthz)
         .service(crate::api::health::readyz)
+        .service(crate::api::docs::schema)
+        .service(crate::api::docs::docs)
         .configure(crate::api::legacy::routes)
         .default_service(web::to(crate::web::serve));
 }

@@ -1,4 +1,5 @@
 //! HTTP handlers: health probes here; the Anthias-compatible API in `legacy`.
 
+pub mod docs;
 pub mod health;
 pub mod legacy;

@@ -161,3 +161,44 @@ macro_rules! backend_tests {
         }
     };
 }
+
+impl TestApp {
+    /// POST a JSON body.
+    #[allow(dead_code)]
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// PATCH a JSON body.
+    #[allow(dead_code)]
+    pub async fn patch_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET and parse JSON, asserting the status.
+    #[allow(dead_code)]
+    pub async fn get_json(&self, path: &str, status: u16) -> serde_json::Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), status, "GET {path}");
+        res.json().await.expect("json")
+    }
+}
+
+/// The status and the JSON body of a response.
+#[allow(dead_code)]
+pub async fn status_json(res: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    let json = serde_json::from_str(&text).unwrap_or_else(|_| serde_json::Value::String(text));
+    (status, json)
+}

@@ -1,0 +1,586 @@
+//! The Anthias asset API, version by version, with the bad inputs the reference lists.
+
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, status_json};
+
+fn v2_body() -> Value {
+    json!({
+        "name": "Anthias", "uri": "https://anthias.screenly.io",
+        "start_date": "2019-08-24T14:15:22Z", "end_date": "2029-08-24T14:15:22Z",
+        "duration": 20, "mimetype": "webpage", "is_enabled": false, "skip_asset_check": true
+    })
+}
+
+async fn v2_create_matches_upstream_shape(app: TestApp) {
+    let (status, body) = status_json(app.post_json("/api/v2/assets", &v2_body()).await).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["asset_id"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 32);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    let expected = json!({"asset_id": id, "name":"Anthias","uri":"https://anthias.screenly.io","start_date":"2019-08-24T14:15:22Z","end_date":"2029-08-24T14:15:22Z","duration":20,"mimetype":"webpage","is_enabled":false,"nocache":false,"play_order":0,"skip_asset_check":true,"skip_ssl_verify":false,"is_active":false,"is_processing":false,"play_days":[1,2,3,4,5,6,7],"play_time_from":null,"play_time_to":null,"is_reachable":true,"last_reachability_check":null,"metadata":{},"refresh_interval_s":0,"custom_headers":{}});
+    assert_eq!(body, expected);
+    // Key order is part of the contract.
+    let text = app
+        .get(&format!("/api/v2/assets/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = expected
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut at = 0;
+    for k in keys {
+        let pos = text
+            .find(&format!("\"{k}\":"))
+            .unwrap_or_else(|| panic!("{k} missing"));
+        assert!(pos >= at, "{k} out of order in {text}");
+        at = pos;
+    }
+    // v1.x shows the same row with a string duration and 0/1 flags.
+    let v1 = app.get_json(&format!("/api/v1/assets/{id}"), 200).await;
+    assert_eq!(v1["duration"], "20");
+    assert_eq!(v1["is_enabled"], 0);
+    assert_eq!(v1["skip_asset_check"], 1);
+    assert!(v1.get("play_days").is_none());
+    let list = app.get_json("/api/v1.2/assets", 200).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+async fn v2_validation_errors(app: TestApp) {
+    let (s, b) = status_json(app.post_json("/api/v2/assets", &json!({"name": "x"})).await).await;
+    assert_eq!(s, 400);
+    for field in [
+        "uri",
+        "start_date",
+        "end_date",
+        "duration",
+        "mimetype",
+        "is_enabled",
+    ] {
+        assert_eq!(b[field], json!(["This field is required."]), "{field}: {b}");
+    }
+    let cases = [
+        (
+            json!({"duration": -1}),
+            "duration",
+            json!(["Ensure this value is greater than or equal to 0."]),
+        ),
+        (
+            json!({"duration": "abc"}),
+            "duration",
+            json!(["A valid integer is required."]),
+        ),
+        (
+            json!({"is_enabled": "maybe"}),
+            "is_enabled",
+            json!(["Must be a valid boolean."]),
+        ),
+        (
+            json!({"start_date": "24/08/2019"}),
+            "start_date",
+            json!([
+                "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+            ]),
+        ),
+        (
+            json!({"play_days": []}),
+            "play_days",
+            json!([
+                "play_days must contain at least one day. To stop playback entirely, disable the asset (is_enabled=false)."
+            ]),
+        ),
+        (
+            json!({"play_days": [0, 3]}),
+            "play_days",
+            json!({"0": ["Ensure this value is greater than or equal to 1."]}),
+        ),
+        (
+            json!({"play_days": "1,2"}),
+            "play_days",
+            json!(["Expected a list of items but got type \"str\"."]),
+        ),
+        (
+            json!({"play_time_from": "25:00"}),
+            "play_time_from",
+            json!([
+                "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]]."
+            ]),
+        ),
+        (
+            json!({"refresh_interval_s": 86401}),
+            "refresh_interval_s",
+            json!(["Ensure this value is less than or equal to 86400."]),
+        ),
+        (
+            json!({"play_time_from": "08:00"}),
+            "play_time_to",
+            json!(["play_time_from and play_time_to must be set together."]),
+        ),
+        (
+            json!({"custom_headers": {"Bad Name": "x"}}),
+            "custom_headers",
+            json!([
+                "Invalid custom headers. Each entry needs a valid header-name token (letters, digits, and !#$%&'*+-.^_`|~) and a value with no CR/LF, and at most 20 headers are allowed."
+            ]),
+        ),
+        (
+            json!({"uri": "ftp://example.com/x"}),
+            "uri",
+            json!(["Invalid URL. Failed to add asset."]),
+        ),
+        (
+            json!({"uri": "/etc/passwd"}),
+            "uri",
+            json!(["Invalid file path. Failed to add asset."]),
+        ),
+    ];
+    for (patch, field, want) in cases {
+        let mut body = v2_body();
+        body.as_object_mut()
+            .unwrap()
+            .extend(patch.as_object().unwrap().clone());
+        let (s, b) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+        assert_eq!(s, 400, "{patch} -> {b}");
+        assert_eq!(b[field], want, "{patch} -> {b}");
+    }
+    // Video durations must be 0 on v2 (upstream: 500; here 400 with the same body).
+    let mut video = v2_body();
+    video["mimetype"] = json!("video");
+    let (s, b) = status_json(app.post_json("/api/v2/assets", &video).await).await;
+    assert_eq!(
+        (s, b),
+        (
+            400,
+            json!({"error": "Duration must be zero for video assets."})
+        )
+    );
+    // Malformed JSON and foreign content types.
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets"))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = status_json(res).await;
+    assert_eq!(s, 400);
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON parse error"),
+        "{b}"
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets"))
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(res).await,
+        (
+            415,
+            json!({"detail": "Unsupported media type \"text/plain\" in request."})
+        )
+    );
+    // Nothing was stored by any of it.
+    assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
+}
+
+async fn v2_form_bodies_and_coercions(app: TestApp) {
+    let form = [
+        ("name", "Form"),
+        ("uri", "https://example.com/a?x=1&amp;y=<2>"),
+        ("start_date", "2020-01-01"),
+        ("end_date", "2030-01-01T00:00:00+01:00"),
+        ("duration", "15.0"),
+        ("mimetype", "webpage"),
+        ("skip_asset_check", "on"),
+        ("play_days", "3"),
+        ("play_days", "1"),
+        ("play_days", "3"),
+    ];
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = status_json(res).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["is_enabled"], false, "a missing checkbox is false");
+    assert_eq!(b["duration"], 15);
+    assert_eq!(b["play_days"], json!([1, 3]));
+    assert_eq!(b["end_date"], "2029-12-31T23:00:00Z");
+    assert_eq!(b["uri"], "https://example.com/a?x=1&y=&lt;2&gt;");
+}
+
+async fn unique_names_and_reindexing(app: TestApp) {
+    let active = |name: &str, order: i64| {
+        let mut b = v2_body();
+        b["name"] = json!(name);
+        b["is_enabled"] = json!(true);
+        b["play_order"] = json!(order);
+        b
+    };
+    let a = app
+        .post_json("/api/v2/assets", &active("Menu", 0))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let b = app
+        .post_json("/api/v2/assets", &active("Menu", 0))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let c = app
+        .post_json("/api/v2/assets", &active("Menu", 5))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(b["name"], "Menu-1");
+    assert_eq!(c["name"], "Menu-2");
+    let order = |id: &Value| {
+        let id = id.as_str().unwrap().to_string();
+        let app = &app;
+        async move { app.get_json(&format!("/api/v2/assets/{id}"), 200).await["play_order"].clone() }
+    };
+    // The second was put at 0, pushing the first to 1; the third went to the end.
+    assert_eq!(order(&b["asset_id"]).await, 0);
+    assert_eq!(order(&a["asset_id"]).await, 1);
+    assert_eq!(order(&c["asset_id"]).await, 2);
+
+    // Explicit order through the order endpoint (form body, unknown ids ignored).
+    let ids = format!(
+        "{},{},nope,{}",
+        c["asset_id"].as_str().unwrap(),
+        a["asset_id"].as_str().unwrap(),
+        b["asset_id"].as_str().unwrap()
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets/order"))
+        .form(&[("ids", ids)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(order(&c["asset_id"]).await, 0);
+    assert_eq!(order(&a["asset_id"]).await, 1);
+    // Positions count every listed id, known or not (upstream enumerates the raw list).
+    assert_eq!(order(&b["asset_id"]).await, 3);
+    let res = app.post_json("/api/v1/assets/order", &json!(["x"])).await;
+    assert_eq!(
+        status_json(res).await,
+        (
+            400,
+            json!({"ids": "Expected an object body with an \"ids\" field."})
+        )
+    );
+}
+
+async fn update_patch_put_and_delete(app: TestApp) {
+    let created = app
+        .post_json("/api/v2/assets", &v2_body())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let id = created["asset_id"].as_str().unwrap();
+    let path = format!("/api/v2/assets/{id}");
+    let (s, b) = status_json(
+        app.patch_json(
+            &path,
+            &json!({"refresh_interval_s": 45, "custom_headers": {"X-Screen": "lobby"}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["refresh_interval_s"], 45);
+    assert_eq!(
+        b["metadata"],
+        json!({"refresh_interval_s": 45, "headers": {"X-Screen": "lobby"}})
+    );
+    assert_eq!(b["custom_headers"], json!({"X-Screen": "lobby"}));
+    let (_, b) = status_json(app.patch_json(&path, &json!({"custom_headers": {}})).await).await;
+    assert_eq!(b["metadata"], json!({"refresh_interval_s": 45}));
+    let (s, b) = status_json(app.patch_json(&path, &json!({"duration": -1})).await).await;
+    assert_eq!(s, 400);
+    assert!(b.get("duration").is_some());
+    let (s, b) = status_json(
+        app.patch_json(
+            &path,
+            &json!({"play_time_from": "22:00", "play_time_to": "06:00", "play_days": [5]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (
+            b["play_time_from"].clone(),
+            b["play_time_to"].clone(),
+            b["play_days"].clone()
+        ),
+        (json!("22:00:00"), json!("06:00:00"), json!([5]))
+    );
+    // The both-or-neither rule is judged on the merged state.
+    let (s, b) = status_json(app.patch_json(&path, &json!({"play_time_to": null})).await).await;
+    assert_eq!(
+        (s, b),
+        (
+            400,
+            json!({"play_time_to": ["play_time_from and play_time_to must be set together."]})
+        )
+    );
+    // PUT needs the full set; uri and mimetype cannot change.
+    let put = app.client.put(app.url(&path)).json(&json!({"name": "Renamed", "uri": "https://evil.example", "start_date": "2020-01-01T00:00:00Z", "end_date": "2031-01-01T00:00:00Z", "duration": 30, "is_enabled": true, "play_days": []})).send().await.unwrap();
+    let (s, b) = status_json(put).await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b.get("play_days").is_some());
+    let put = app.client.put(app.url(&path)).json(&json!({"name": "Renamed", "uri": "https://evil.example", "start_date": "2020-01-01T00:00:00Z", "end_date": "2031-01-01T00:00:00Z", "duration": 30, "is_enabled": true})).send().await.unwrap();
+    let (s, b) = status_json(put).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (b["name"].clone(), b["uri"].clone(), b["duration"].clone()),
+        (
+            json!("Renamed"),
+            json!("https://anthias.screenly.io"),
+            json!(30)
+        )
+    );
+    // v1.1 PUT with the `model` field.
+    let model = json!({"name": "V1", "start_date": "2020-01-01T00:00:00Z", "end_date": "2031-01-01T00:00:00Z", "duration": "12", "is_enabled": 0}).to_string();
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1.1/assets/{id}")))
+        .form(&[("model", model)])
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = status_json(res).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (
+            b["name"].clone(),
+            b["duration"].clone(),
+            b["is_enabled"].clone()
+        ),
+        (json!("V1"), json!("12"), json!(0))
+    );
+
+    assert_eq!(
+        app.client
+            .delete(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        status_json(app.get(&path).await).await,
+        (404, json!({"detail": "No Asset matches the given query."}))
+    );
+    assert_eq!(
+        app.client
+            .delete(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+async fn v1_model_parsing_and_errors(app: TestApp) {
+    let model = json!({"name": "Old script", "uri": "https://example.com", "mimetype": "webpage", "duration": "10", "is_enabled": 1, "skip_asset_check": 1, "play_order": 7, "start_date": "2020-01-01T00:00:00", "end_date": "2030-01-01T00:00:00"});
+    let res = app
+        .client
+        .post(app.url("/api/v1/assets"))
+        .form(&[("model", model.to_string())])
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = status_json(res).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["play_order"], 0, "v1 ignores play_order");
+    assert_eq!(b["duration"], "10");
+    assert_eq!(b["is_active"], 1);
+    // A bare JSON string body is a model too.
+    let res = app
+        .client
+        .post(app.url("/api/v1.1/assets"))
+        .json(&json!(model.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    // No model at all: upstream's KeyError body, as a 400.
+    let (s, b) = status_json(app.post_json("/api/v1/assets", &json!({"name": "x"})).await).await;
+    assert_eq!((s, b), (400, json!({"error": "'model'"})));
+    // Non-video without duration.
+    let m = json!({"name": "n", "uri": "https://example.com", "mimetype": "webpage"});
+    let res = app
+        .client
+        .post(app.url("/api/v1/assets"))
+        .form(&[("model", m.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(res).await,
+        (
+            400,
+            json!({"duration": ["This field is required for non-video assets."]})
+        )
+    );
+    let m = json!({"name": "n", "uri": "https://example.com", "mimetype": "webpage", "duration": "99999999"});
+    let res = app
+        .client
+        .post(app.url("/api/v1/assets"))
+        .form(&[("model", m.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(res).await,
+        (
+            400,
+            json!({"duration": ["duration must be between 0 and 31536000 seconds."]})
+        )
+    );
+}
+
+async fn method_not_allowed_and_unknown_paths(app: TestApp) {
+    let res = app
+        .client
+        .delete(app.url("/api/v2/assets"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert!(res.headers()["allow"].to_str().unwrap().contains("GET"));
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"detail": "Method \"DELETE\" not allowed."})
+    );
+    // `order` is matched before `<asset_id>` (upstream's quirk).
+    assert_eq!(app.get("/api/v2/assets/order").await.status(), 405);
+    // v1.1 has no PATCH.
+    assert_eq!(
+        app.client
+            .patch(app.url("/api/v1.1/assets/x"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        405
+    );
+    assert_eq!(app.get("/api/v2/assets/").await.status(), 404);
+}
+
+async fn control_is_forwarded_to_the_player(app: TestApp) {
+    let mut events = app.state.events.subscribe();
+    let (s, b) = status_json(
+        app.get("/api/v2/assets/control/asset&6ee2394e760643748b9353f06f405424")
+            .await,
+    )
+    .await;
+    assert_eq!((s, b), (200, json!("Asset switched")));
+    let event = events.recv().await.unwrap();
+    assert_eq!(
+        event,
+        signate::events::Event::ViewerCommand {
+            tenant_id: app.tenant().id().into(),
+            command: "asset&6ee2394e760643748b9353f06f405424".into()
+        }
+    );
+    // Nothing reported as playing yet: upstream's empty array.
+    assert_eq!(
+        app.get_json("/api/v1/viewer_current_asset", 200).await,
+        json!([])
+    );
+}
+
+async fn another_tenants_assets_are_invisible(app: TestApp) {
+    use signate::services::assets::{self, Asset};
+    use signate::tenancy::{Tenant, TenantScope};
+    let other = TenantScope::new(
+        signate::tenancy::create(&app.state.db, Tenant::new("other", "Other"))
+            .await
+            .unwrap()
+            .id,
+    );
+    let mut foreign = Asset::new(&other);
+    foreign.name = Some("secret".into());
+    let id = foreign.asset_id.clone();
+    let s = other.clone();
+    app.state
+        .db
+        .write(&other, move |c| assets::insert(c, &s, &foreign))
+        .await
+        .unwrap();
+    assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
+    assert_eq!(app.get(&format!("/api/v2/assets/{id}")).await.status(), 404);
+    assert_eq!(
+        app.client
+            .delete(app.url(&format!("/api/v1/assets/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets/order"))
+        .form(&[("ids", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let s = other.clone();
+    let still = app
+        .state
+        .db
+        .read(&other, move |c| assets::get(c, &s, &id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        still.play_order, 0,
+        "the order request of one tenant never touches another's rows"
+    );
+}
+
+backend_tests!(
+    v2_create_matches_upstream_shape,
+    v2_validation_errors,
+    v2_form_bodies_and_coercions,
+    unique_names_and_reindexing,
+    update_patch_put_and_delete,
+    v1_model_parsing_and_errors,
+    method_not_allowed_and_unknown_paths,
+    control_is_forwarded_to_the_player,
+    another_tenants_assets_are_invisible,
+);
