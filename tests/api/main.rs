@@ -6,4 +6,5 @@ mod helpers;
 mod cli;
 mod foundation;
 mod legacy_assets;
+mod legacy_files;
 mod tenancy;
