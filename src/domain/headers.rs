@@ -24,20 +24,24 @@ pub fn valid_value(value: &str) -> bool {
     value.len() <= MAX_HEADER_VALUE_LEN && !value.contains(['\r', '\n', '\0'])
 }
 
-/// Checks a header set given by a client; `Err` carries nothing because upstream answers one
-/// message for every kind of fault.
-pub fn parse(input: &Map<String, Value>) -> Result<Map<String, Value>, ()> {
+/// A header set breaks a rule; upstream answers one message for every kind of fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{}", INVALID_HEADERS)]
+pub struct InvalidHeaders;
+
+/// Checks a header set given by a client.
+pub fn parse(input: &Map<String, Value>) -> Result<Map<String, Value>, InvalidHeaders> {
     if input.len() > MAX_ASSET_HEADERS {
-        return Err(());
+        return Err(InvalidHeaders);
     }
     let mut out = Map::new();
     for (name, value) in input {
         let name = name.trim();
         let Value::String(value) = value else {
-            return Err(());
+            return Err(InvalidHeaders);
         };
         if !valid_name(name) || !valid_value(value) {
-            return Err(());
+            return Err(InvalidHeaders);
         }
         out.insert(name.to_string(), Value::String(value.clone()));
     }

@@ -40,22 +40,58 @@ fn dir(scope: &TenantScope, id: &str) -> String {
     Storage::tenant_key(scope, &format!("uploads/{id}/"))
 }
 
-/// Stores one chunk at `start`. `expected` is the length the Content-Range declared; `total`
-/// the file's full size when known. Without a range (`whole`), earlier chunks are dropped.
+/// Where a chunk goes in its file.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk {
+    pub start: u64,
+    /// The length the Content-Range declared.
+    pub expected: Option<u64>,
+    /// The file's full size, when known.
+    pub total: Option<u64>,
+    /// The whole file in one request: earlier chunks of the id are dropped.
+    pub whole: bool,
+}
+
+impl Chunk {
+    /// A whole file in one request.
+    pub fn whole() -> Chunk {
+        Chunk {
+            start: 0,
+            expected: None,
+            total: None,
+            whole: true,
+        }
+    }
+
+    /// Bytes `start..=end` of a file of `total` bytes.
+    pub fn range(start: u64, end: u64, total: u64) -> Chunk {
+        Chunk {
+            start,
+            expected: Some(end - start + 1),
+            total: Some(total),
+            whole: false,
+        }
+    }
+}
+
+/// Stores one chunk of upload `id`.
 pub async fn write_part<S, E>(
     storage: &Storage,
     scope: &TenantScope,
     id: &str,
-    start: u64,
-    expected: Option<u64>,
-    total: Option<u64>,
-    whole: bool,
+    chunk: Chunk,
     mut body: S,
 ) -> Result<u64, UploadError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
+    let Chunk {
+        start,
+        expected,
+        total,
+        whole,
+    } = chunk;
     let op = storage.operator();
     let dir = dir(scope, id);
     if whole {

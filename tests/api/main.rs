@@ -6,5 +6,6 @@ mod helpers;
 mod cli;
 mod foundation;
 mod legacy_assets;
+mod legacy_device;
 mod legacy_files;
 mod tenancy;

@@ -277,7 +277,7 @@ fn parse_v2_extras(f: &mut Fields<'_>, i: &mut Input) {
     if let Got::Value(map) = f.object("custom_headers") {
         match headers::parse(&map) {
             Ok(parsed) => i.custom_headers = Some(parsed),
-            Err(()) => f.fail("custom_headers", headers::INVALID_HEADERS),
+            Err(e) => f.fail("custom_headers", e.to_string()),
         }
     }
 }

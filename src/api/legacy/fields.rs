@@ -380,11 +380,16 @@ pub fn parse_boolean(v: &Value) -> Option<bool> {
     ];
     match v {
         Value::Bool(b) => Some(*b),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f == 1.0 => Some(true),
-            Some(f) if f == 0.0 => Some(false),
-            _ => None,
-        },
+        Value::Number(n) => {
+            let f = n.as_f64()?;
+            if f == 1.0 {
+                Some(true)
+            } else if f == 0.0 {
+                Some(false)
+            } else {
+                None
+            }
+        }
         Value::String(s) if TRUE.contains(&s.as_str()) => Some(true),
         Value::String(s) if FALSE.contains(&s.as_str()) => Some(false),
         _ => None,

@@ -121,21 +121,12 @@ pub async fn file_asset(
             .ok_or_else(|| {
                 LegacyError::scalar("file_upload", "Invalid file type. Expected image or video.")
             })?;
-        let (start, expected, total) = match range {
-            Some((s, e, t)) => (s, Some(e - s + 1), Some(t)),
-            None => (0, None, None),
+        let chunk = match range {
+            Some((s, e, t)) => uploads::Chunk::range(s, e, t),
+            None => uploads::Chunk::whole(),
         };
-        let written = uploads::write_part(
-            &dev.state.storage,
-            &dev.scope,
-            &upload_id,
-            start,
-            expected,
-            total,
-            range.is_none(),
-            field,
-        )
-        .await;
+        let written =
+            uploads::write_part(&dev.state.storage, &dev.scope, &upload_id, chunk, field).await;
         match written {
             Ok(_) => {}
             Err(uploads::UploadError::LengthMismatch) => {

@@ -1,0 +1,451 @@
+//! Device settings (validation, time zones, basic auth), info, integrations, power, display,
+//! and reachability checks against real local HTTP servers.
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{Backend, TestApp, status_json};
+
+fn basic(user: &str, pass: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+    )
+}
+
+async fn settings_validation_and_time_zone(app: TestApp) {
+    let cases = [
+        (
+            json!({"timezone": "Mars/Phobos"}),
+            json!({"timezone": ["Unknown or unavailable timezone: Mars/Phobos."]}),
+        ),
+        (
+            json!({"screen_rotation": 45}),
+            json!({"screen_rotation": ["\"45\" is not a valid choice."]}),
+        ),
+        (
+            json!({"default_duration": "abc"}),
+            json!({"default_duration": ["A valid integer is required."]}),
+        ),
+        (
+            json!({"display_power_on_time": "25:99"}),
+            json!({"display_power_on_time": ["Invalid time '25:99': expected HH:MM."]}),
+        ),
+        (
+            json!({"display_power_days": "1,9"}),
+            json!({"display_power_days": ["Invalid weekday '9': expected 0-6 (Monday=0), comma-separated."]}),
+        ),
+        (
+            json!({"auth_backend": "ldap"}),
+            json!({"auth_backend": ["\"ldap\" is not a valid choice."]}),
+        ),
+        (
+            json!({"show_splash": "perhaps"}),
+            json!({"show_splash": ["Must be a valid boolean."]}),
+        ),
+    ];
+    let before = app.get_json("/api/v2/device_settings", 200).await;
+    for (body, want) in cases {
+        assert_eq!(
+            status_json(app.patch_json("/api/v2/device_settings", &body).await).await,
+            (400, want),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.get_json("/api/v2/device_settings", 200).await,
+        before,
+        "nothing written"
+    );
+
+    let ok = json!({"player_name": "Lobby", "timezone": "Europe/Stockholm", "display_power_on_time": "07:30:00", "display_power_days": "4,0,4", "screen_rotation": "90", "shuffle_playlist": "on", "default_duration": "15"});
+    assert_eq!(
+        status_json(app.patch_json("/api/v2/device_settings", &ok).await).await,
+        (200, json!({"message": "Settings were successfully saved."}))
+    );
+    let s = app.get_json("/api/v2/device_settings", 200).await;
+    assert_eq!(
+        (
+            s["player_name"].clone(),
+            s["timezone"].clone(),
+            s["display_power_on_time"].clone(),
+            s["display_power_days"].clone(),
+            s["screen_rotation"].clone(),
+            s["shuffle_playlist"].clone(),
+            s["default_duration"].clone()
+        ),
+        (
+            json!("Lobby"),
+            json!("Europe/Stockholm"),
+            json!("07:30"),
+            json!("0,4"),
+            json!(90),
+            json!(true),
+            json!(15)
+        )
+    );
+    // Dates now render in Stockholm time.
+    let body = json!({"name": "A", "uri": "https://example.com", "start_date": "2019-08-24T14:15:22Z", "end_date": "2029-08-24T14:15:22Z", "duration": 20, "mimetype": "webpage", "is_enabled": false, "skip_asset_check": true});
+    let a = app
+        .post_json("/api/v2/assets", &body)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(a["start_date"], "2019-08-24T16:15:22+02:00");
+    let info = app.get_json("/api/v2/info", 200).await;
+    assert_eq!(info["time"]["timezone"], "Europe/Stockholm");
+}
+
+async fn basic_auth_lifecycle(app: TestApp) {
+    let patch = |body: Value, auth: Option<String>| {
+        let mut req = app
+            .client
+            .patch(app.url("/api/v2/device_settings"))
+            .json(&body);
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        req.send()
+    };
+    let err = |msg: &str| (400, json!({"error": msg}));
+    assert_eq!(
+        status_json(
+            patch(json!({"auth_backend": "auth_basic"}), None)
+                .await
+                .unwrap()
+        )
+        .await,
+        err("Must provide username")
+    );
+    assert_eq!(
+        status_json(
+            patch(
+                json!({"auth_backend": "auth_basic", "username": "op"}),
+                None
+            )
+            .await
+            .unwrap()
+        )
+        .await,
+        err("Must provide password")
+    );
+    assert_eq!(status_json(patch(json!({"auth_backend": "auth_basic", "username": "op", "password": "horse battery", "password_2": "x"}), None).await.unwrap()).await, err("New passwords do not match!"));
+    assert_eq!(status_json(patch(json!({"auth_backend": "auth_basic", "username": "op", "password": "short", "password_2": "short"}), None).await.unwrap()).await, err("This password is too short. It must contain at least 8 characters."));
+    let (s, _) = status_json(patch(json!({"auth_backend": "auth_basic", "username": "op", "password": "horse battery", "password_2": "horse battery"}), None).await.unwrap()).await;
+    assert_eq!(s, 200);
+
+    // Now every API call needs the credentials.
+    let res = app.get("/api/v2/assets").await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let res = app
+        .client
+        .get(app.url("/api/v1/assets"))
+        .header("Authorization", basic("op", "wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(res).await,
+        (401, json!({"detail": "Invalid username/password."}))
+    );
+    let good = basic("op", "horse battery");
+    let res = app
+        .client
+        .get(app.url("/api/v1/assets"))
+        .header("Authorization", &good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // The splash screen's address list stays open; the password is never shown.
+    assert_eq!(app.get("/api/v2/network/ip-addresses").await.status(), 200);
+    let settings = app
+        .client
+        .get(app.url("/api/v2/device_settings"))
+        .header("Authorization", &good)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(settings["username"], "op");
+    assert!(!settings.to_string().contains("argon2"));
+    // The hash at rest is argon2id, never the password.
+    let stored = app.state.settings(&app.tenant()).await.unwrap();
+    assert!(stored.password_hash.starts_with("$argon2id$"));
+
+    // Changing the method needs the current password; a wrong one is refused.
+    assert_eq!(
+        status_json(
+            patch(json!({"auth_backend": ""}), Some(good.clone()))
+                .await
+                .unwrap()
+        )
+        .await,
+        err("Must supply current password to change authentication method")
+    );
+    assert_eq!(
+        status_json(
+            patch(
+                json!({"auth_backend": "", "current_password": "nope"}),
+                Some(good.clone())
+            )
+            .await
+            .unwrap()
+        )
+        .await,
+        err("Incorrect current password.")
+    );
+    assert_eq!(
+        status_json(
+            patch(
+                json!({"password": "new horse battery", "password_2": "new horse battery"}),
+                Some(good.clone())
+            )
+            .await
+            .unwrap()
+        )
+        .await,
+        err("Must supply current password to change password")
+    );
+    let (s, _) = status_json(
+        patch(
+            json!({"auth_backend": "", "current_password": "horse battery"}),
+            Some(good.clone()),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(app.get("/api/v2/assets").await.status(), 200);
+    // Re-enabling later needs the current password too (the account was kept).
+    assert_eq!(
+        status_json(
+            patch(json!({"auth_backend": "auth_basic"}), None)
+                .await
+                .unwrap()
+        )
+        .await,
+        err("Must supply current password to change authentication method")
+    );
+}
+
+async fn info_integrations_and_addresses(app: TestApp) {
+    let v1 = app.get_json("/api/v1/info", 200).await;
+    let keys: Vec<&String> = v1.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "viewlog",
+            "loadavg",
+            "free_space",
+            "display_power",
+            "up_to_date"
+        ]
+    );
+    assert!(v1["loadavg"].is_number());
+    assert!(v1["free_space"].as_str().unwrap().contains('\u{a0}'));
+    let v2 = app.get_json("/api/v2/info", 200).await;
+    for key in [
+        "anthias_version",
+        "device_model",
+        "uptime",
+        "memory",
+        "under_voltage",
+        "storage",
+        "ip_addresses",
+        "mac_address",
+        "host_user",
+        "time",
+    ] {
+        assert!(v2.get(key).is_some(), "{key} missing from {v2}");
+    }
+    assert!(v2["memory"]["total"].as_u64().unwrap() > 0);
+    assert!(v2["uptime"]["days"].is_u64());
+    let integrations = app.get_json("/api/v2/integrations", 200).await;
+    assert_eq!(integrations.as_object().unwrap().len(), 7);
+    assert_eq!(integrations["is_balena"], false);
+    let ips = app.get_json("/api/v2/network/ip-addresses", 200).await;
+    assert!(ips["ip_addresses"].is_array());
+}
+
+async fn power_commands_are_opt_in(app: TestApp) {
+    let (s, b) = status_json(
+        app.client
+            .post(app.url("/api/v2/reboot"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 503, "never reboots unless configured: {b}");
+    assert!(b["detail"].as_str().unwrap().contains("reboot_command"));
+    assert_eq!(
+        status_json(
+            app.client
+                .post(app.url("/api/v2/display/sideways"))
+                .send()
+                .await
+                .unwrap()
+        )
+        .await,
+        (400, json!({"message": "Invalid display state."}))
+    );
+    assert_eq!(
+        status_json(
+            app.client
+                .post(app.url("/api/v2/display/on"))
+                .send()
+                .await
+                .unwrap()
+        )
+        .await,
+        (
+            503,
+            json!({"message": "No HDMI-CEC adapter detected on this device."})
+        )
+    );
+}
+
+#[tokio::test]
+async fn configured_commands_run() {
+    let marker = tempfile::tempdir().unwrap();
+    let m = marker.path().to_path_buf();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |c| {
+        c.reboot_command = Some(format!("touch {}/rebooted", m.display()));
+        c.display_power_command = Some(format!("echo {{state}} > {}/display", m.display()));
+    })
+    .await;
+    assert_eq!(
+        app.client
+            .post(app.url("/api/v1/reboot"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (s, b) = status_json(
+        app.client
+            .post(app.url("/api/v2/display/off"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, b),
+        (
+            200,
+            json!({"message": "Display turn-off command sent to 1 display."})
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(marker.path().join("display"))
+            .unwrap()
+            .trim(),
+        "off"
+    );
+    for _ in 0..100 {
+        if marker.path().join("rebooted").exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("reboot command did not run");
+}
+
+/// A one-route HTTP server on loopback answering `status` to everything.
+async fn http_server(status: u16) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        )
+                        .as_bytes(),
+                    )
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn reachability_checks_and_ssrf_guard() {
+    let ok = http_server(200).await;
+    let missing = http_server(404).await;
+    let body = |uri: String| json!({"name": uri.clone(), "uri": uri, "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 10, "mimetype": "webpage", "is_enabled": true});
+
+    // Private addresses are not fetched by default: the asset is taken, unchecked.
+    let guarded = TestApp::spawn(Backend::Sqlite).await;
+    let (s, a) = status_json(
+        guarded
+            .post_json("/api/v2/assets", &body(format!("http://{missing}/")))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["last_reachability_check"], Value::Null);
+
+    // With private fetches allowed, the check runs for real.
+    let open = TestApp::spawn_with(Backend::Sqlite, |c| c.allow_private_urls = true).await;
+    let (s, a) = status_json(
+        open.post_json("/api/v2/assets", &body(format!("http://{ok}/page")))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["is_reachable"], true);
+    assert!(a["last_reachability_check"].is_string());
+    let (s, b) = status_json(
+        open.post_json("/api/v2/assets", &body(format!("http://{missing}/gone")))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, b),
+        (
+            400,
+            json!({"error": "Could not retrieve file. Check the asset URL."})
+        )
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (s, _) = status_json(
+        open.post_json("/api/v2/assets", &body(format!("http://{closed}/")))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 400, "connection refused is unreachable");
+}
+
+backend_tests!(
+    settings_validation_and_time_zone,
+    basic_auth_lifecycle,
+    info_integrations_and_addresses,
+    power_commands_are_opt_in,
+);
