@@ -28,6 +28,8 @@ pub struct AppState {
     pub events: Events,
     pub now_playing: NowPlaying,
     pub basic_auth: VerifiedCache,
+    /// Rendered legacy asset lists (see `api::legacy::cache`).
+    pub legacy_lists: crate::api::legacy::cache::ListCache,
     /// Device mode keeps settings in memory (one process owns the database); cloud instances
     /// read them per request so that every instance sees a change at once.
     settings_cache: RwLock<HashMap<String, Arc<DeviceSettings>>>,
@@ -127,6 +129,7 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         events: Events::new(),
         now_playing: NowPlaying::default(),
         basic_auth: VerifiedCache::default(),
+        legacy_lists: Default::default(),
         settings_cache: RwLock::new(HashMap::new()),
     });
     let shared = state.clone();

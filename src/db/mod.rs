@@ -8,6 +8,7 @@
 pub mod schema;
 mod url;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -104,6 +105,8 @@ pub struct Db {
     /// SQLite allows one writer at a time; writers queue here instead of failing with
     /// SQLITE_BUSY when two deferred transactions both try to upgrade to a write lock.
     write_lock: Arc<Mutex<()>>,
+    /// Moves after every write transaction, so caches of rendered data know they are stale.
+    generation: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -145,12 +148,18 @@ impl Db {
             pool,
             backend: url.backend(),
             write_lock: Arc::new(Mutex::new(())),
+            generation: Arc::new(AtomicU64::new(0)),
         };
         #[cfg(feature = "postgres")]
         if db.backend == Backend::Postgres {
             db.check_rls_role()?;
         }
         Ok(db)
+    }
+
+    /// A number that changes after every write (in this process).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The backend this pool talks to.
@@ -188,7 +197,9 @@ impl Db {
                 Backend::Sqlite => Some(db.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
                 Backend::Postgres => None,
             };
-            db.tenant_transaction(&scope, f)
+            let result = db.tenant_transaction(&scope, f);
+            db.generation.fetch_add(1, Ordering::AcqRel);
+            result
         })
         .await
     }
@@ -206,7 +217,9 @@ impl Db {
                 Backend::Postgres => None,
             };
             let mut conn = db.pool.get()?;
-            (*conn).transaction(f)
+            let result = (*conn).transaction(f);
+            db.generation.fetch_add(1, Ordering::AcqRel);
+            result
         })
         .await
     }
@@ -220,7 +233,9 @@ impl Db {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
         };
-        self.tenant_transaction(scope, f)
+        let result = self.tenant_transaction(scope, f);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        result
     }
 
     fn tenant_transaction<T, F>(&self, scope: &TenantScope, f: F) -> Result<T, Error>

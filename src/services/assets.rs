@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
@@ -252,31 +254,77 @@ pub fn reindex_active(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> Result<(), Error> {
-    let mut all = list(conn, scope)?;
-    all.sort_by_key(|a| a.play_order);
-    let mut ids: Vec<String> = all
+    let mut rows = order_rows(conn, scope)?;
+    rows.sort_by_key(|r| r.play_order);
+    let mut ids: Vec<&str> = rows
         .iter()
-        .filter(|a| a.asset_id != changed.asset_id && a.is_active(now, tz))
-        .map(|a| a.asset_id.clone())
+        .filter(|r| r.asset_id != changed.asset_id && r.schedule().is_active(now, tz))
+        .map(|r| r.asset_id.as_str())
         .collect();
     if changed.is_active(now, tz) {
         let at = (changed.play_order.max(0) as usize).min(ids.len());
-        ids.insert(at, changed.asset_id.clone());
+        ids.insert(at, changed.asset_id.as_str());
     }
-    let current: std::collections::HashMap<&str, i32> = all
+    let current: HashMap<&str, i32> = rows
         .iter()
-        .map(|a| (a.asset_id.as_str(), a.play_order))
+        .map(|r| (r.asset_id.as_str(), r.play_order))
         .collect();
+    // Group the moves by how far they go: inserting at the front shifts every other row by
+    // one, which is then one statement instead of one per row.
+    let mut by_delta: HashMap<i64, Vec<&str>> = HashMap::new();
     for (i, id) in ids.iter().enumerate() {
-        if current.get(id.as_str()) != Some(&(i as i32)) {
+        let old = current.get(id).copied().unwrap_or(changed.play_order);
+        if old != i as i32 {
+            by_delta.entry(i as i64 - old as i64).or_default().push(id);
+        }
+    }
+    for (delta, ids) in by_delta {
+        for batch in ids.chunks(500) {
             diesel::update(
                 assets::table
                     .filter(assets::tenant_id.eq(scope.id()))
-                    .filter(assets::asset_id.eq(id)),
+                    .filter(assets::asset_id.eq_any(batch)),
             )
-            .set(assets::play_order.eq(i as i32))
+            .set(assets::play_order.eq(assets::play_order + delta as i32))
             .execute(conn)?;
         }
     }
     Ok(())
+}
+
+/// What ordering needs of each asset: its id, position and schedule.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = assets)]
+struct OrderRow {
+    asset_id: String,
+    play_order: i32,
+    is_enabled: bool,
+    start_date: Option<NaiveDateTime>,
+    end_date: Option<NaiveDateTime>,
+    play_days: String,
+    play_time_from: Option<String>,
+    play_time_to: Option<String>,
+}
+
+impl OrderRow {
+    fn schedule(&self) -> Schedule {
+        Schedule {
+            is_enabled: self.is_enabled,
+            start: self.start_date,
+            end: self.end_date,
+            window: Window {
+                play_days: PlayDays::from_json_text(&self.play_days),
+                from: self.play_time_from.as_deref().and_then(parse_time),
+                to: self.play_time_to.as_deref().and_then(parse_time),
+            },
+        }
+    }
+}
+
+fn order_rows(conn: &mut AnyConnection, scope: &TenantScope) -> Result<Vec<OrderRow>, Error> {
+    Ok(assets::table
+        .filter(assets::tenant_id.eq(scope.id()))
+        .order(assets::id.asc())
+        .select(OrderRow::as_select())
+        .load(conn)?)
 }

@@ -30,14 +30,25 @@ fn view(a: &Asset, v: Version, tz: Tz) -> Value {
 
 /// `GET /api/<v>/assets`
 pub async fn list(dev: Device, v: Version) -> Result<HttpResponse, LegacyError> {
+    let tz = dev.tz();
+    let now = Utc::now();
+    // Only a device owns its database; cloud instances see each other's writes only there.
+    let cache =
+        (dev.state.config.mode == crate::config::Mode::Device).then_some(&dev.state.legacy_lists);
+    // Read the generation before the rows: a write landing in between makes the entry stale
+    // at once rather than hiding it.
+    let generation = dev.state.db.generation();
+    if let Some(body) = cache.and_then(|c| c.get(dev.scope.id(), v, generation, tz, now)) {
+        return Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body));
+    }
     let scope = dev.scope.clone();
     let rows = dev
         .state
         .db
         .read(&dev.scope, move |c| assets::list(c, &scope))
         .await?;
-    let tz = dev.tz();
-    let now = Utc::now();
     // Serialise straight from the rows: no intermediate `Value` tree per asset.
     let body = match v {
         Version::V2 => serde_json::to_vec(
@@ -54,6 +65,20 @@ pub async fn list(dev: Device, v: Version) -> Result<HttpResponse, LegacyError> 
         ),
     }
     .map_err(|e| LegacyError::error(500, e.to_string()))?;
+    let schedules: Vec<_> = rows.iter().map(Asset::schedule).collect();
+    let deadline = crate::domain::schedule::deadline(&schedules, now, tz);
+    let body = bytes::Bytes::from(body);
+    if let Some(cache) = cache {
+        cache.put(
+            dev.scope.id(),
+            v,
+            generation,
+            tz,
+            now,
+            deadline,
+            body.clone(),
+        );
+    }
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))

@@ -3,6 +3,7 @@
 
 mod assets;
 pub mod body;
+pub mod cache;
 mod device;
 pub mod error;
 pub mod fields;
