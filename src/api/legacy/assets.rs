@@ -37,8 +37,12 @@ pub async fn list(dev: Device, v: Version) -> Result<HttpResponse, LegacyError> 
         (dev.state.config.mode == crate::config::Mode::Device).then_some(&dev.state.legacy_lists);
     // Read the generation before the rows: a write landing in between makes the entry stale
     // at once rather than hiding it.
-    let generation = dev.state.db.generation();
-    if let Some(body) = cache.and_then(|c| c.get(dev.scope.id(), v, generation, tz, now)) {
+    let stamp = super::cache::Stamp {
+        generation: dev.state.db.generation(),
+        tz,
+        now,
+    };
+    if let Some(body) = cache.and_then(|c| c.get(dev.scope.id(), v, &stamp)) {
         return Ok(HttpResponse::Ok()
             .content_type("application/json")
             .body(body));

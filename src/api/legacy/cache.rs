@@ -25,6 +25,14 @@ pub struct ListCache {
     entries: Mutex<HashMap<(String, u8), Entry>>,
 }
 
+/// What a rendered list depends on besides the schedule: the data and the zone, at a time.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    pub generation: u64,
+    pub tz: Tz,
+    pub now: DateTime<Utc>,
+}
+
 /// The longest a rendered list is reused.
 const MAX_AGE: TimeDelta = TimeDelta::seconds(1);
 
