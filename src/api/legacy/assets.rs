@@ -73,15 +73,7 @@ pub async fn list(dev: Device, v: Version) -> Result<HttpResponse, LegacyError> 
     let deadline = crate::domain::schedule::deadline(&schedules, now, tz);
     let body = bytes::Bytes::from(body);
     if let Some(cache) = cache {
-        cache.put(
-            dev.scope.id(),
-            v,
-            generation,
-            tz,
-            now,
-            deadline,
-            body.clone(),
-        );
+        cache.put(dev.scope.id(), v, &stamp, deadline, body.clone());
     }
     Ok(HttpResponse::Ok()
         .content_type("application/json")

@@ -42,44 +42,33 @@ fn key(tenant: &str, v: Version) -> (String, u8) {
 
 impl ListCache {
     /// The cached body, if nothing it depends on has moved.
-    pub fn get(
-        &self,
-        tenant: &str,
-        v: Version,
-        generation: u64,
-        tz: Tz,
-        now: DateTime<Utc>,
-    ) -> Option<Bytes> {
+    pub fn get(&self, tenant: &str, v: Version, at: &Stamp) -> Option<Bytes> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let e = entries.get(&key(tenant, v))?;
-        (e.generation == generation && e.tz == tz && now < e.valid_until).then(|| e.body.clone())
+        (e.generation == at.generation && e.tz == at.tz && at.now < e.valid_until)
+            .then(|| e.body.clone())
     }
 
-    /// Keeps `body`, rendered at `now` from data of `generation`, until `deadline` (the next
-    /// schedule boundary) or one second.
+    /// Keeps `body`, rendered as of `at`, until `deadline` (the next schedule boundary) or one
+    /// second.
     pub fn put(
         &self,
         tenant: &str,
         v: Version,
-        generation: u64,
-        tz: Tz,
-        now: DateTime<Utc>,
+        at: &Stamp,
         deadline: Option<DateTime<Utc>>,
         body: Bytes,
     ) {
-        let cap = now + MAX_AGE;
-        let valid_until = deadline.map_or(cap, |d| d.min(cap));
+        let cap = at.now + MAX_AGE;
+        let entry = Entry {
+            generation: at.generation,
+            tz: at.tz,
+            valid_until: deadline.map_or(cap, |d| d.min(cap)),
+            body,
+        };
         self.entries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                key(tenant, v),
-                Entry {
-                    generation,
-                    tz,
-                    valid_until,
-                    body,
-                },
-            );
+            .insert(key(tenant, v), entry);
     }
 }
