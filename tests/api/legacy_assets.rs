@@ -573,7 +573,48 @@ async fn another_tenants_assets_are_invisible(app: TestApp) {
     );
 }
 
+async fn lists_never_show_stale_data(app: TestApp) {
+    let a = app
+        .post_json("/api/v2/assets", &v2_body())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let id = a["asset_id"].as_str().unwrap();
+    // Warm the rendered-list cache, then change the row through each kind of write.
+    assert_eq!(
+        app.get_json("/api/v2/assets", 200).await[0]["name"],
+        "Anthias"
+    );
+    app.patch_json(&format!("/api/v2/assets/{id}"), &json!({"name": "Changed"}))
+        .await;
+    assert_eq!(
+        app.get_json("/api/v2/assets", 200).await[0]["name"],
+        "Changed"
+    );
+    assert_eq!(
+        app.get_json("/api/v1/assets", 200).await[0]["name"],
+        "Changed"
+    );
+    app.patch_json(
+        "/api/v2/device_settings",
+        &json!({"timezone": "Asia/Tokyo"}),
+    )
+    .await;
+    assert_eq!(
+        app.get_json("/api/v2/assets", 200).await[0]["start_date"],
+        "2019-08-24T23:15:22+09:00"
+    );
+    app.client
+        .delete(app.url(&format!("/api/v2/assets/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
+}
+
 backend_tests!(
+    lists_never_show_stale_data,
     v2_create_matches_upstream_shape,
     v2_validation_errors,
     v2_form_bodies_and_coercions,
