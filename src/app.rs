@@ -171,5 +171,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(crate::api::docs::schema)
         .service(crate::api::docs::docs)
         .configure(crate::api::legacy::routes)
+        .configure(crate::player::routes)
         .default_service(web::to(crate::web::serve));
 }

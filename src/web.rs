@@ -19,6 +19,13 @@ pub async fn serve(req: HttpRequest) -> HttpResponse {
     if let Some(file) = Dist::get(path) {
         return respond(&req, path, file);
     }
+    // A directory: its own index (e.g. `/player/`).
+    if path.ends_with('/') {
+        let index = format!("{path}index.html");
+        if let Some(file) = Dist::get(&index) {
+            return respond(&req, &index, file);
+        }
+    }
     let last = path.rsplit('/').next().unwrap_or(path);
     if !last.contains('.')
         && let Some(file) = Dist::get("index.html")

@@ -61,5 +61,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    play_events (id) {
+        id -> BigInt,
+        tenant_id -> Text,
+        asset_id -> Text,
+        started_at -> Timestamp,
+        duration_ms -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(assets -> tenants (tenant_id));
-diesel::allow_tables_to_appear_in_same_query!(tenants, settings, assets);
+diesel::joinable!(play_events -> tenants (tenant_id));
+diesel::allow_tables_to_appear_in_same_query!(tenants, settings, assets, play_events);

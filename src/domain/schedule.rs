@@ -1220,3 +1220,53 @@ mod tests {
         }
     }
 }
+
+/// The vectors the player's TypeScript copy of the rule is tested with too
+/// (`tests/vectors/schedule.json`), so the screen and the API cannot disagree.
+#[cfg(test)]
+mod shared_vectors {
+    use super::*;
+    use chrono::DateTime;
+
+    const VECTORS: &str = include_str!("../../tests/vectors/schedule.json");
+
+    fn date(v: &Value) -> Option<NaiveDateTime> {
+        v.as_str()
+            .map(|s| DateTime::parse_from_rfc3339(s).unwrap().naive_utc())
+    }
+
+    #[test]
+    fn every_shared_vector() {
+        let vectors: Vec<Value> = serde_json::from_str(VECTORS).unwrap();
+        assert!(vectors.len() > 20);
+        for v in vectors {
+            let s = &v["schedule"];
+            let days: Vec<u8> = s["play_days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as u8)
+                .collect();
+            let schedule = Schedule {
+                is_enabled: s["is_enabled"].as_bool().unwrap(),
+                start: date(&s["start"]),
+                end: date(&s["end"]),
+                window: Window {
+                    play_days: PlayDays::new(days).unwrap(),
+                    from: s["from"].as_str().and_then(parse_time),
+                    to: s["to"].as_str().and_then(parse_time),
+                },
+            };
+            let tz: Tz = v["timezone"].as_str().unwrap().parse().unwrap();
+            let now = DateTime::parse_from_rfc3339(v["now"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(
+                schedule.is_active(now, tz),
+                v["active"].as_bool().unwrap(),
+                "{}",
+                v["name"]
+            );
+        }
+    }
+}

@@ -8,4 +8,5 @@ mod foundation;
 mod legacy_assets;
 mod legacy_device;
 mod legacy_files;
+mod player;
 mod tenancy;

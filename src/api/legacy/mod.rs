@@ -40,7 +40,8 @@ pub struct Device {
 }
 
 impl Device {
-    async fn resolve(req: &HttpRequest, check_auth: bool) -> Result<Device, LegacyError> {
+    /// Resolves the device tenant and, when `check_auth`, the basic-auth credentials.
+    pub async fn resolve(req: &HttpRequest, check_auth: bool) -> Result<Device, LegacyError> {
         let state = req
             .app_data::<web::Data<AppState>>()
             .cloned()

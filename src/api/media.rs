@@ -1,0 +1,143 @@
+//! `GET /media/<asset_id>`: an asset's stored file, streamed from storage with `Range`
+//! (video seeking), `ETag` and conditional requests.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::api::legacy::error::LegacyError;
+use crate::player::Screen;
+use crate::services::assets;
+
+/// A satisfiable byte range of a file of `size` bytes, from a `Range: bytes=…` header.
+/// `None` for a header we do not honour (several ranges, other units): the whole file is sent.
+/// `Err(())` when the range lies outside the file (416).
+pub fn parse_range(raw: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = raw.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    let range = match (a.is_empty(), b.is_empty()) {
+        (true, true) => return None,
+        // The last `b` bytes.
+        (true, false) => {
+            let n: u64 = b.parse().ok()?;
+            if n == 0 || size == 0 {
+                return Some(Err(()));
+            }
+            (size.saturating_sub(n), size - 1)
+        }
+        (false, _) => {
+            let start: u64 = a.parse().ok()?;
+            let end: u64 = if b.is_empty() {
+                size.saturating_sub(1)
+            } else {
+                b.parse().ok()?
+            };
+            if start >= size || end < start {
+                return Some(Err(()));
+            }
+            (start, end.min(size - 1))
+        }
+    };
+    Some(Ok(range))
+}
+
+/// `GET /media/<asset_id>`
+pub async fn serve(
+    screen: Screen,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, LegacyError> {
+    let dev = screen.0;
+    let (scope, id) = (dev.scope.clone(), id.into_inner());
+    let asset = dev
+        .state
+        .db
+        .read(&dev.scope, move |c| assets::get(c, &scope, &id))
+        .await?
+        .ok_or_else(LegacyError::no_asset)?;
+    let key = asset
+        .file_key
+        .clone()
+        .ok_or_else(|| LegacyError::detail(404, "This asset has no stored file."))?;
+    let op = dev.state.storage.operator();
+    let meta = op
+        .stat(&key)
+        .await
+        .map_err(|_| LegacyError::detail(404, "The asset's file is missing."))?;
+    let size = meta.content_length();
+    let etag = format!(
+        "\"{}-{:x}-{:x}\"",
+        asset.asset_id,
+        size,
+        asset.updated_at.and_utc().timestamp_micros()
+    );
+    let mime = mime_guess::from_path(&key)
+        .first_raw()
+        .unwrap_or("application/octet-stream");
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if not_modified {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|raw| parse_range(raw, size));
+    let (status, start, end) = match range {
+        None => (actix_web::http::StatusCode::OK, 0, size.saturating_sub(1)),
+        Some(Ok((s, e))) => (actix_web::http::StatusCode::PARTIAL_CONTENT, s, e),
+        Some(Err(())) => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .finish());
+        }
+    };
+    let length = if size == 0 { 0 } else { end - start + 1 };
+    let mut res = HttpResponse::build(status);
+    res.content_type(mime)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .no_chunking(length);
+    if status == actix_web::http::StatusCode::PARTIAL_CONTENT {
+        res.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}")));
+    }
+    if length == 0 {
+        return Ok(res.finish());
+    }
+    let stream = op
+        .reader_with(&key)
+        .chunk(256 * 1024)
+        .await
+        .map_err(crate::error::Error::from)?
+        .into_bytes_stream(start..end + 1)
+        .await
+        .map_err(crate::error::Error::from)?;
+    Ok(res.streaming(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some(Ok((0, 9))));
+        assert_eq!(parse_range("bytes=90-", 100), Some(Ok((90, 99))));
+        assert_eq!(parse_range("bytes=-10", 100), Some(Ok((90, 99))));
+        assert_eq!(parse_range("bytes=50-500", 100), Some(Ok((50, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Some(Err(())));
+        assert_eq!(parse_range("bytes=5-1", 100), Some(Err(())));
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+    }
+}

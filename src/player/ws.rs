@@ -1,0 +1,121 @@
+//! `GET /player/ws`: the live channel to a screen. The server pushes commands and "reload"
+//! (playlist or settings changed) from the event bus; the screen says what it shows.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::Message;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::Screen;
+use crate::api::legacy::error::LegacyError;
+use crate::events::Event;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum FromScreen {
+    NowPlaying { asset_id: Option<String> },
+}
+
+/// The frame a screen gets for an event of its tenant.
+fn frame(event: &Event) -> String {
+    match event {
+        Event::ViewerCommand { command, .. } if command == "reload" => json!({"type": "reload"}),
+        Event::ViewerCommand { command, .. } => json!({"type": "command", "command": command}),
+        Event::AssetsChanged { .. } => json!({"type": "reload"}),
+        Event::SettingsChanged { .. } => json!({"type": "settings"}),
+    }
+    .to_string()
+}
+
+/// Upgrades to a WebSocket and relays until either side goes away.
+pub async fn connect(
+    screen: Screen,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, LegacyError> {
+    let dev = screen.0;
+    let (response, mut session, mut incoming) = actix_ws::handle(&req, body)
+        .map_err(|e| LegacyError::detail(400, format!("WebSocket upgrade failed: {e}")))?;
+    let state = dev.state.clone();
+    let tenant = dev.scope.id().to_string();
+    let mut events = state.events.subscribe();
+    actix_web::rt::spawn(async move {
+        // Pings keep proxies from closing an idle channel and reveal dead peers.
+        let mut ping = tokio::time::interval(Duration::from_secs(20));
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let text = match event {
+                        Ok(e) if e.tenant_id() == tenant => frame(&e),
+                        Ok(_) => continue,
+                        // Missed events: a full refetch covers whatever they were.
+                        Err(RecvError::Lagged(_)) => json!({"type": "reload"}).to_string(),
+                        Err(RecvError::Closed) => break,
+                    };
+                    if session.text(text).await.is_err() {
+                        break;
+                    }
+                }
+                msg = incoming.next() => match msg {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Ok(FromScreen::NowPlaying { asset_id }) = serde_json::from_str(&text) {
+                            state.now_playing.set(&tenant, asset_id.filter(|id| !id.is_empty()));
+                        }
+                    }
+                    Some(Ok(Message::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => {}
+                },
+                _ = ping.tick() => {
+                    if session.ping(b"").await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = session.close(None).await;
+    });
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_become_frames() {
+        let t = || "t".to_string();
+        let cmd = |c: &str| Event::ViewerCommand {
+            tenant_id: t(),
+            command: c.into(),
+        };
+        assert_eq!(
+            frame(&cmd("next")),
+            r#"{"type":"command","command":"next"}"#
+        );
+        assert_eq!(
+            frame(&cmd("asset&abc")),
+            r#"{"type":"command","command":"asset&abc"}"#
+        );
+        assert_eq!(frame(&cmd("reload")), r#"{"type":"reload"}"#);
+        assert_eq!(
+            frame(&Event::AssetsChanged {
+                tenant_id: t(),
+                asset_id: None
+            }),
+            r#"{"type":"reload"}"#
+        );
+        assert_eq!(
+            frame(&Event::SettingsChanged { tenant_id: t() }),
+            r#"{"type":"settings"}"#
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The player's server side: playlist, media with ranges, proof of play.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, status_json};
+
+async fn upload_image(app: &TestApp, bytes: Vec<u8>, enabled: bool) -> String {
+    let form = Form::new().part("file_upload", Part::bytes(bytes).file_name("p.png"));
+    let up: Value = app
+        .client
+        .post(app.url("/api/v2/file_asset"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"name": "pic", "uri": up["uri"], "ext": ".png", "mimetype": "image", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 7, "is_enabled": enabled, "play_days": [1, 3], "play_time_from": "08:00", "play_time_to": "18:30"});
+    let (s, a) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(s, 201, "{a}");
+    a["asset_id"].as_str().unwrap().to_string()
+}
+
+async fn playlist_carries_candidates_with_their_schedule(app: TestApp) {
+    let id = upload_image(&app, b"\x89PNG\r\n\x1a\nimage bytes".to_vec(), true).await;
+    upload_image(&app, b"\x89PNG\r\n\x1a\nother".to_vec(), false).await;
+    let web = json!({"name": "Web", "uri": "https://example.com", "mimetype": "webpage", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 12, "is_enabled": true, "skip_asset_check": true, "refresh_interval_s": 30, "custom_headers": {"X-Screen": "hall"}, "play_order": 5});
+    assert_eq!(app.post_json("/api/v2/assets", &web).await.status(), 201);
+    let p = app.get_json("/api/player/playlist", 200).await;
+    let assets = p["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 2, "the disabled asset is not sent: {p}");
+    let pic = &assets[0];
+    assert_eq!(pic["asset_id"], id.as_str());
+    assert!(
+        pic["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("/media/{id}?v="))
+    );
+    assert_eq!(pic["duration"], 7);
+    assert_eq!(
+        pic["schedule"],
+        json!({"is_enabled": true, "start": "2020-01-01T00:00:00Z", "end": "2030-01-01T00:00:00Z", "play_days": [1, 3], "from": "08:00:00", "to": "18:30:00"})
+    );
+    let web = &assets[1];
+    assert_eq!(
+        (
+            web["url"].clone(),
+            web["refresh_interval_s"].clone(),
+            web["headers"].clone()
+        ),
+        (
+            json!("https://example.com"),
+            json!(30),
+            json!({"X-Screen": "hall"})
+        )
+    );
+    assert!(p["server_time"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(p["settings"]["show_splash"], true);
+    assert!(p["timezone"].is_string());
+}
+
+async fn media_supports_ranges_and_etags(app: TestApp) {
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(&bytes);
+    let id = upload_image(&app, png.clone(), true).await;
+    let path = format!("/media/{id}");
+    let res = app.get(&path).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["accept-ranges"], "bytes");
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("Range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes 100-199/{}", png.len())
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png[100..200].to_vec());
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("Range", "bytes=-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.bytes().await.unwrap().to_vec(),
+        png[png.len() - 8..].to_vec()
+    );
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("Range", format!("bytes={}-", png.len()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 416);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes */{}", png.len())
+    );
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert_eq!(
+        app.get("/media/00000000000000000000000000000000")
+            .await
+            .status(),
+        404
+    );
+    let web = json!({"name": "Web", "uri": "https://example.com", "mimetype": "webpage", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 12, "is_enabled": true, "skip_asset_check": true});
+    let w = app
+        .post_json("/api/v2/assets", &web)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/media/{}", w["asset_id"].as_str().unwrap()))
+            .await
+            .status(),
+        404
+    );
+}
+
+async fn proof_of_play_batches(app: TestApp) {
+    let batch = json!({"plays": [
+        {"asset_id": "a1", "started_at": "2026-11-22T10:00:00Z", "duration_ms": 10000},
+        {"asset_id": "a2", "started_at": "2026-11-22T10:00:10.500Z", "duration_ms": 4000}
+    ]});
+    assert_eq!(
+        app.post_json("/api/player/plays", &batch).await.status(),
+        204
+    );
+    let recent = app.get_json("/api/player/plays?limit=10", 200).await;
+    assert_eq!(
+        recent["plays"],
+        json!([
+            {"asset_id": "a2", "started_at": "2026-11-22T10:00:10.500Z", "duration_ms": 4000},
+            {"asset_id": "a1", "started_at": "2026-11-22T10:00:00Z", "duration_ms": 10000}
+        ])
+    );
+    // A bad record refuses the whole batch.
+    let bad = json!({"plays": [
+        {"asset_id": "a3", "started_at": "2026-11-22T11:00:00Z", "duration_ms": 1},
+        {"asset_id": "../x", "started_at": "2026-11-22T11:00:00Z", "duration_ms": 1}
+    ]});
+    let (s, b) = status_json(app.post_json("/api/player/plays", &bad).await).await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("Play 1"));
+    let (s, _) = status_json(
+        app.post_json(
+            "/api/player/plays",
+            &json!({"plays": [{"asset_id": "a", "started_at": "yesterday", "duration_ms": 1}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_eq!(
+        app.get_json("/api/player/plays", 200).await["plays"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn player_page_is_served(app: TestApp) {
+    let res = app.client.get(app.url("/player")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "redirect followed to /player/");
+    assert_eq!(res.url().path(), "/player/");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+backend_tests!(
+    playlist_carries_candidates_with_their_schedule,
+    media_supports_ranges_and_etags,
+    proof_of_play_batches,
+    player_page_is_served,
+);
