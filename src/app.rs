@@ -28,6 +28,7 @@ pub struct AppState {
     pub events: Events,
     pub now_playing: NowPlaying,
     pub basic_auth: VerifiedCache,
+    pub sessions: crate::auth::session::Sessions,
     /// Rendered legacy asset lists (see `api::legacy::cache`).
     pub legacy_lists: crate::api::legacy::cache::ListCache,
     /// Device mode keeps settings in memory (one process owns the database); cloud instances
@@ -129,6 +130,7 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         events: Events::new(),
         now_playing: NowPlaying::default(),
         basic_auth: VerifiedCache::default(),
+        sessions: Default::default(),
         legacy_lists: Default::default(),
         settings_cache: RwLock::new(HashMap::new()),
     });
@@ -172,5 +174,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(crate::api::docs::docs)
         .configure(crate::api::legacy::routes)
         .configure(crate::player::routes)
+        .configure(crate::api::session::routes)
         .default_service(web::to(crate::web::serve));
 }

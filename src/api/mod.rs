@@ -4,3 +4,4 @@ pub mod docs;
 pub mod health;
 pub mod legacy;
 pub mod media;
+pub mod session;

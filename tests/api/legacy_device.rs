@@ -443,7 +443,113 @@ async fn reachability_checks_and_ssrf_guard() {
     assert_eq!(s, 400, "connection refused is unreachable");
 }
 
+async fn ui_session_login(app: TestApp) {
+    // Without auth, nothing to sign in to.
+    assert_eq!(
+        app.get_json("/api/auth/session", 200).await,
+        json!({"auth_required": false, "authenticated": true, "username": ""})
+    );
+    let enable = json!({"auth_backend": "auth_basic", "username": "op", "password": "horse battery", "password_2": "horse battery"});
+    assert_eq!(
+        app.patch_json("/api/v2/device_settings", &enable)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.get_json("/api/auth/session", 200).await["authenticated"],
+        false
+    );
+
+    // A browser with a cookie jar.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = browser
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"username": "op", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(res).await,
+        (401, json!({"detail": "Invalid username or password."}))
+    );
+    let res = browser
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"username": "op", "password": "horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    assert_eq!(
+        browser
+            .get(app.url("/api/v2/assets"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let session: Value = browser
+        .get(app.url("/api/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        session,
+        json!({"auth_required": true, "authenticated": true, "username": "op"})
+    );
+    // A write from a foreign origin is refused even with the cookie.
+    let res = browser
+        .patch(app.url("/api/v2/device_settings"))
+        .header("Origin", "http://evil.example")
+        .json(&json!({"player_name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let own = format!("http://{}", app.addr);
+    let res = browser
+        .patch(app.url("/api/v2/device_settings"))
+        .header("Origin", own)
+        .json(&json!({"player_name": "Hall"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Logging out ends it.
+    assert_eq!(
+        browser
+            .post(app.url("/api/auth/logout"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        browser
+            .get(app.url("/api/v2/assets"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
 backend_tests!(
+    ui_session_login,
     settings_validation_and_time_zone,
     basic_auth_lifecycle,
     info_integrations_and_addresses,

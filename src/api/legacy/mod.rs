@@ -55,27 +55,7 @@ impl Device {
         })?;
         let settings = state.settings(&scope).await?;
         if check_auth && settings.auth_enabled() {
-            let header = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            match header {
-                Some(h)
-                    if state
-                        .basic_auth
-                        .check(h, &settings.username, &settings.password_hash) => {}
-                Some(_) => {
-                    return Err(LegacyError::detail(401, "Invalid username/password.")
-                        .with_header("WWW-Authenticate", "Basic realm=\"api\""));
-                }
-                None => {
-                    return Err(LegacyError::detail(
-                        401,
-                        "Authentication credentials were not provided.",
-                    )
-                    .with_header("WWW-Authenticate", "Basic realm=\"api\""));
-                }
-            }
+            authorize(req, &state, &settings)?;
         }
         Ok(Device {
             state,
@@ -97,6 +77,62 @@ impl FromRequest for Device {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { Device::resolve(&req, true).await })
+    }
+}
+
+/// Checks the operator's credentials: HTTP Basic (scripts) or the UI's session cookie.
+fn authorize(
+    req: &HttpRequest,
+    state: &AppState,
+    settings: &DeviceSettings,
+) -> Result<(), LegacyError> {
+    let challenge = |e: LegacyError| e.with_header("WWW-Authenticate", "Basic realm=\"api\"");
+    if let Some(h) = req.headers().get(header::AUTHORIZATION) {
+        let h = h.to_str().unwrap_or("");
+        return if state
+            .basic_auth
+            .check(h, &settings.username, &settings.password_hash)
+        {
+            Ok(())
+        } else {
+            Err(challenge(LegacyError::detail(
+                401,
+                "Invalid username/password.",
+            )))
+        };
+    }
+    if let Some(cookie) = req.cookie(crate::auth::session::COOKIE)
+        && state
+            .sessions
+            .check(cookie.value(), &settings.username, &settings.password_hash)
+    {
+        return check_origin(req);
+    }
+    Err(challenge(LegacyError::detail(
+        401,
+        "Authentication credentials were not provided.",
+    )))
+}
+
+/// A cookie-authenticated write must come from our own pages (the cookie is `SameSite=Strict`
+/// already; this also covers browsers that send it anyway).
+fn check_origin(req: &HttpRequest) -> Result<(), LegacyError> {
+    if req.method().is_safe() {
+        return Ok(());
+    }
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let host = req.connection_info().host().to_string();
+    match origin {
+        Some(o) if o.split_once("://").map(|(_, h)| h) != Some(host.as_str()) => {
+            Err(LegacyError::detail(
+                403,
+                "CSRF Failed: Origin checking failed - the request did not come from this server's pages.",
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

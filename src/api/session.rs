@@ -1,0 +1,86 @@
+//! Sign-in for the web UI: `POST /api/auth/login`, `POST /api/auth/logout`,
+//! `GET /api/auth/session`. Scripts keep using HTTP Basic.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use crate::api::legacy::body;
+use crate::api::legacy::error::LegacyError;
+use crate::api::legacy::{Device, OpenDevice};
+use crate::auth::{password, session};
+
+/// Every route of the UI's session API.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/auth/login", web::post().to(login))
+        .route("/api/auth/logout", web::post().to(logout))
+        .route("/api/auth/session", web::get().to(current));
+}
+
+fn cookie(value: String, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
+    Cookie::build(session::COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish()
+}
+
+/// `POST /api/auth/login` with `username` and `password` (JSON or form).
+async fn login(
+    dev: OpenDevice,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, LegacyError> {
+    let dev = dev.0;
+    if !dev.settings.auth_enabled() {
+        return Ok(HttpResponse::Ok().json(json!({ "auth_required": false })));
+    }
+    let data = body::require_object(body::read(&req, payload).await?)?;
+    let field = |name: &str| {
+        data.get(name)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (user, pass) = (field("username"), field("password"));
+    let ok = user == dev.settings.username && password::verify(&pass, &dev.settings.password_hash);
+    if !ok {
+        tracing::warn!(peer = ?req.peer_addr(), "failed sign-in");
+        // Slow down guessing without holding a worker thread.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        return Err(LegacyError::detail(401, "Invalid username or password."));
+    }
+    let token = dev
+        .state
+        .sessions
+        .open(&dev.settings.username, &dev.settings.password_hash);
+    let age = actix_web::cookie::time::Duration::seconds(session::IDLE.as_secs() as i64);
+    Ok(HttpResponse::Ok()
+        .cookie(cookie(token, age))
+        .json(json!({ "auth_required": true, "username": dev.settings.username })))
+}
+
+/// `POST /api/auth/logout`
+async fn logout(dev: OpenDevice, req: HttpRequest) -> HttpResponse {
+    if let Some(c) = req.cookie(session::COOKIE) {
+        dev.0.state.sessions.close(c.value());
+    }
+    HttpResponse::NoContent()
+        .cookie(cookie(
+            String::new(),
+            actix_web::cookie::time::Duration::ZERO,
+        ))
+        .finish()
+}
+
+/// `GET /api/auth/session`: whether sign-in is needed and whether this browser has it.
+async fn current(open: OpenDevice, req: HttpRequest) -> HttpResponse {
+    let required = open.0.settings.auth_enabled();
+    let authenticated = !required || Device::resolve(&req, true).await.is_ok();
+    HttpResponse::Ok().json(json!({
+        "auth_required": required,
+        "authenticated": authenticated,
+        "username": if authenticated && required { open.0.settings.username.clone() } else { String::new() },
+    }))
+}

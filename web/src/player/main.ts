@@ -1,0 +1,524 @@
+/**
+ * The screen player: follows the playlist and its schedule, preloads the next
+ * item, takes live commands over the WebSocket, records proof of play, and
+ * keeps playing from its caches while the server is away.
+ *
+ * State for tests and tools: `document.body.dataset.state` (splash, playing,
+ * standby, blank, stopped) and `dataset.current` (the asset on screen), and
+ * `window.__signate`.
+ */
+
+import { Channel, type Message } from "./channel.js";
+import { Clock } from "./clock.js";
+import { PlayLog } from "./plays.js";
+import { Rotation } from "./rotation.js";
+import { displayOn, isActive } from "./schedule.js";
+import { fetchPlaylist, postPlays, type Fetched } from "./server.js";
+import { type Item, Stage } from "./stage.js";
+import type { Asset, Playlist } from "./types.js";
+
+const SPLASH_MS = 5000;
+/** Standby re-check, display power and schedule checks. */
+const TICK_MS = 5000;
+const FLUSH_MS = 10_000;
+/** Playlist poll while the WebSocket is down (it may be a proxy that drops sockets). */
+const POLL_MS = 60_000;
+/** setTimeout's limit; longer durations are waited in steps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+type State = "splash" | "playing" | "standby" | "blank" | "stopped";
+
+interface Showing {
+  asset: Asset;
+  item: Item;
+  /** Server time when it appeared. */
+  startedAt: number;
+  /** Shown by `asset&<id>`, outside the rotation and regardless of schedule. */
+  extra: boolean;
+  recorded: boolean;
+}
+
+interface Preload {
+  asset: Asset;
+  controller: AbortController;
+  promise: Promise<Item | null>;
+}
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function el(id: string): HTMLElement {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} missing from index.html`);
+  return found;
+}
+
+class Player {
+  private readonly store = storage();
+  private readonly clock = new Clock(this.store);
+  private readonly plays = new PlayLog(this.store);
+  private readonly rotation = new Rotation();
+  private readonly stage = new Stage(el("stage"));
+  private readonly channel: Channel;
+  private playlist: Playlist | null = null;
+  private showing: Showing | null = null;
+  private preloaded: Preload | null = null;
+  /** Bumped by every advance, stop and blank: an older advance then gives up. */
+  private generation = 0;
+  private advancing = false;
+  private loading: AbortController | null = null;
+  private endTimer: ReturnType<typeof setTimeout> | undefined;
+  private splashTimer: ReturnType<typeof setTimeout> | undefined;
+  private splashing = false;
+  private stopped = false;
+  private blanked = false;
+  private powerOff = false;
+  private failures = 0;
+  private fetching: Promise<void> | null = null;
+  private refetchAgain = false;
+  private reported: string | null | undefined;
+  private worker: ServiceWorkerRegistration | null = null;
+  private mediaUrls: string[] | null = null;
+
+  constructor() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    this.channel = new Channel(
+      `${scheme}//${location.host}/player/ws`,
+      (m) => this.onMessage(m),
+      () => this.onConnected(),
+    );
+  }
+
+  async boot(): Promise<void> {
+    this.registerWorker();
+    const fetched = await fetchPlaylist(this.store);
+    if (fetched) this.apply(fetched, true);
+    else this.render();
+    this.channel.start();
+    setInterval(() => this.tick(), TICK_MS);
+    setInterval(() => void this.plays.flush(postPlays), FLUSH_MS);
+    setInterval(() => {
+      if (!this.channel.open || !this.playlist) void this.refetch();
+    }, POLL_MS);
+    // The showing cut short by a reload still counts; localStorage keeps it.
+    addEventListener("pagehide", () => this.record());
+  }
+
+  /** Read-only view for tests and tools. */
+  readonly debug = {
+    state: () => document.body.dataset.state ?? "",
+    current: () => document.body.dataset.current ?? "",
+    playlist: () => this.rotation.items.map((a) => a.asset_id),
+    failures: () => this.failures,
+    pendingPlays: () => this.plays.pending,
+    clockOffsetMs: () => this.clock.offset,
+    connected: () => this.channel.open,
+  };
+
+  // ----- server messages -------------------------------------------------
+
+  private onConnected(): void {
+    this.reported = undefined;
+    this.report();
+    void this.plays.flush(postPlays);
+    void this.refetch();
+  }
+
+  private onMessage(message: Message): void {
+    if (message.type === "command" && typeof message.command === "string") this.command(message.command);
+    else if (message.type === "reload" || message.type === "settings") void this.refetch();
+  }
+
+  private command(text: string): void {
+    const split = text.indexOf("&");
+    const name = split < 0 ? text : text.slice(0, split);
+    const param = split < 0 ? "" : text.slice(split + 1);
+    switch (name) {
+      case "next":
+      case "previous":
+      case "asset":
+        if (this.stopped || this.blanked || this.powerOff) {
+          console.info(`[signate] ${name} ignored: playback is ${this.blanked ? "blanked" : "stopped"}`);
+          return;
+        }
+        this.endSplash(false);
+        void this.advance(name === "asset" ? "jump" : name, param);
+        return;
+      case "stop":
+        this.stop();
+        return;
+      case "play":
+        if (!this.stopped) return;
+        this.stopped = false;
+        void this.advance("next");
+        return;
+      case "blank":
+        this.blanked = true;
+        this.endSplash(false);
+        this.goDark();
+        return;
+      case "unblank":
+        if (!this.blanked) return;
+        this.blanked = false;
+        void this.advance("next");
+        return;
+      case "reload":
+        void this.refetch();
+        return;
+      default:
+        console.info(`[signate] unknown command "${text}" ignored`);
+    }
+  }
+
+  /** Fetches the playlist again; calls while one is under way coalesce into one more. */
+  private refetch(): Promise<void> {
+    if (this.fetching) {
+      this.refetchAgain = true;
+      return this.fetching;
+    }
+    this.fetching = (async () => {
+      do {
+        this.refetchAgain = false;
+        const fetched = await fetchPlaylist(this.store);
+        if (fetched) this.apply(fetched, false);
+      } while (this.refetchAgain);
+    })().finally(() => {
+      this.fetching = null;
+    });
+    return this.fetching;
+  }
+
+  // ----- playlist ----------------------------------------------------------
+
+  private apply(fetched: Fetched, initial: boolean): void {
+    const playlist = fetched.playlist;
+    this.playlist = playlist;
+    if (fetched.fresh) {
+      this.clock.sync(playlist.server_time, fetched.sentAt, fetched.receivedAt);
+      this.syncMedia(playlist);
+    }
+    this.applySettings(playlist);
+    this.refreshActive();
+    if (initial) {
+      this.checkPower();
+      if (playlist.settings.show_splash) this.startSplash();
+      else void this.advance("next");
+      return;
+    }
+    if (this.checkPower() || !this.canPlay() || this.advancing) return this.render();
+    const s = this.showing;
+    if (!s) return void this.advance("next");
+    const fresh = playlist.assets.find((a) => a.asset_id === s.asset.asset_id);
+    const keep =
+      fresh !== undefined && fresh.url === s.asset.url && !fresh.is_processing && (s.extra || this.active(fresh));
+    if (!keep) return void this.advance("next");
+    s.asset = fresh;
+    const next = this.rotation.peekNext();
+    const pre = this.preloaded?.asset;
+    if (!next || !pre || next.asset_id !== pre.asset_id || next.url !== pre.url) this.preloadNext();
+    this.render();
+  }
+
+  private applySettings(playlist: Playlist): void {
+    const s = playlist.settings;
+    const rotation = [0, 90, 180, 270].includes(s.screen_rotation) ? s.screen_rotation : 0;
+    document.body.dataset.rotation = String(rotation);
+    const name = s.player_name?.trim() ?? "";
+    const urls = (playlist.admin_urls ?? []).filter((u) => typeof u === "string");
+    el("splash-name").textContent = name;
+    el("splash-urls").replaceChildren(
+      ...urls.map((u) => {
+        const li = document.createElement("li");
+        li.textContent = u;
+        return li;
+      }),
+    );
+    el("standby-name").textContent = name;
+    el("standby-url").textContent = urls[0] ?? "";
+  }
+
+  private active(asset: Asset): boolean {
+    const p = this.playlist;
+    return p !== null && !asset.is_processing && isActive(asset.schedule, this.clock.now(), p.timezone);
+  }
+
+  /** Recomputes the active list with the server-corrected time. */
+  private refreshActive(): void {
+    const p = this.playlist;
+    if (!p) return;
+    const active = p.assets.filter((a) => this.active(a)).sort((a, b) => a.play_order - b.play_order);
+    this.rotation.update(active, p.settings.shuffle_playlist === true);
+  }
+
+  /** Asks the service worker to cache the media the playlist needs and drop the rest. */
+  private syncMedia(playlist: Playlist): void {
+    this.mediaUrls = playlist.assets
+      .filter((a) => !a.is_processing && typeof a.url === "string" && a.url.startsWith("/media/"))
+      .map((a) => a.url);
+    this.worker?.active?.postMessage({ type: "media", urls: this.mediaUrls });
+  }
+
+  private registerWorker(): void {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker
+      .register("sw.js", { scope: "./" })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        this.worker = registration;
+        if (this.mediaUrls) registration.active?.postMessage({ type: "media", urls: this.mediaUrls });
+      })
+      .catch((error: unknown) => console.warn("[signate] no service worker, no offline cache:", error));
+  }
+
+  // ----- playback ----------------------------------------------------------
+
+  private canPlay(): boolean {
+    return this.playlist !== null && !this.stopped && !this.blanked && !this.powerOff && !this.splashing;
+  }
+
+  /**
+   * Shows the next (or previous, or a named) item once it is ready; the
+   * current one stays on screen meanwhile. Broken items are skipped; with
+   * nothing playable the standby screen shows.
+   */
+  private async advance(how: "next" | "previous" | "jump", jumpId = ""): Promise<void> {
+    const generation = ++this.generation;
+    clearTimeout(this.endTimer);
+    this.loading?.abort();
+    this.loading = null;
+    if (!this.canPlay()) return this.render();
+    this.advancing = true;
+    try {
+      this.refreshActive();
+      let jump = how === "jump" ? this.findJump(jumpId) : null;
+      const direction = how === "previous" ? "previous" : "next";
+      const tries = Math.max(1, this.rotation.items.length) + (jump ? 1 : 0);
+      for (let i = 0; i < tries; i++) {
+        const asset = jump ?? (direction === "previous" ? this.rotation.previous() : this.rotation.next());
+        const extra = jump !== null;
+        jump = null;
+        if (!asset) break;
+        const item = await this.load(asset);
+        if (generation !== this.generation) {
+          if (item && !this.stage.isShown(item)) item.dispose();
+          return;
+        }
+        if (!item) continue;
+        if (extra) this.rotation.showExtra(asset);
+        this.present(asset, item, extra);
+        return;
+      }
+      if (generation !== this.generation) return;
+      this.discardPreload();
+      this.removeShowing();
+      this.render();
+    } finally {
+      if (generation === this.generation) this.advancing = false;
+    }
+  }
+
+  private findJump(id: string): Asset | null {
+    const asset = this.playlist?.assets.find((a) => a.asset_id === id) ?? null;
+    if (!asset) console.warn(`[signate] asset&${id}: not in the playlist`);
+    else if (asset.is_processing) console.warn(`[signate] asset&${id}: still processing`);
+    return asset && !asset.is_processing ? asset : null;
+  }
+
+  /** The preloaded item if it is `asset`, else a fresh load. */
+  private async load(asset: Asset): Promise<Item | null> {
+    const pre = this.preloaded;
+    this.preloaded = null;
+    if (pre && pre.asset.asset_id === asset.asset_id && pre.asset.url === asset.url) return pre.promise;
+    if (pre) this.drop(pre);
+    const controller = new AbortController();
+    this.loading = controller;
+    return this.prepare(asset, controller.signal);
+  }
+
+  private async prepare(asset: Asset, signal: AbortSignal): Promise<Item | null> {
+    try {
+      return await this.stage.prepare(asset, signal);
+    } catch (error) {
+      if (!signal.aborted) {
+        this.failures++;
+        const reason = error instanceof Error ? error.message : String(error);
+        console.warn(`[signate] skipped ${asset.asset_id} (${asset.name}): ${reason}`);
+      }
+      return null;
+    }
+  }
+
+  private present(asset: Asset, item: Item, extra: boolean): void {
+    this.stage.show(item);
+    this.record();
+    this.showing = { asset, item, startedAt: this.clock.now(), extra, recorded: false };
+    item.start(
+      () => this.finished(item),
+      (reason) => {
+        this.failures++;
+        console.warn(`[signate] ${asset.asset_id} (${asset.name}): ${reason}`);
+        this.finished(item);
+      },
+    );
+    let seconds = Math.max(0, Math.floor(Number(asset.duration) || 0));
+    if (seconds === 0 && item.kind !== "video") seconds = this.playlist?.settings.default_duration || 10;
+    // A video with duration 0 plays to its end; otherwise it ends at its
+    // duration or its end, whichever comes first.
+    if (seconds > 0) this.endAfter(item, seconds * 1000);
+    this.render();
+    this.preloadNext();
+  }
+
+  private endAfter(item: Item, ms: number): void {
+    const until = Date.now() + ms;
+    const wait = () => {
+      const left = until - Date.now();
+      if (left <= 0) this.finished(item);
+      else this.endTimer = setTimeout(wait, Math.min(left, MAX_TIMEOUT_MS));
+    };
+    clearTimeout(this.endTimer);
+    this.endTimer = setTimeout(wait, Math.min(ms, MAX_TIMEOUT_MS));
+  }
+
+  private finished(item: Item): void {
+    if (this.showing?.item === item && this.canPlay()) void this.advance("next");
+  }
+
+  private preloadNext(): void {
+    this.discardPreload();
+    const asset = this.rotation.peekNext();
+    if (!asset) return;
+    const controller = new AbortController();
+    this.preloaded = { asset, controller, promise: this.prepare(asset, controller.signal) };
+  }
+
+  private discardPreload(): void {
+    if (this.preloaded) this.drop(this.preloaded);
+    this.preloaded = null;
+  }
+
+  private drop(pre: Preload): void {
+    pre.controller.abort();
+    void pre.promise.then((item) => {
+      if (item && !this.stage.isShown(item)) item.dispose();
+    });
+  }
+
+  /** Ends the proof-of-play record of what is on screen. */
+  private record(): void {
+    const s = this.showing;
+    if (!s || s.recorded) return;
+    s.recorded = true;
+    this.plays.add({
+      asset_id: s.asset.asset_id,
+      started_at: new Date(s.startedAt).toISOString(),
+      duration_ms: Math.max(0, Math.round(this.clock.now() - s.startedAt)),
+    });
+  }
+
+  private removeShowing(): void {
+    this.record();
+    this.stage.clear();
+    this.showing = null;
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    this.endSplash(false);
+    this.generation++;
+    this.advancing = false;
+    clearTimeout(this.endTimer);
+    this.loading?.abort();
+    this.discardPreload();
+    // The picture stays; the showing is over.
+    this.record();
+    this.showing?.item.pause();
+    this.render();
+  }
+
+  /** Black screen, nothing playing (blank command or display power schedule). */
+  private goDark(): void {
+    this.generation++;
+    this.advancing = false;
+    clearTimeout(this.endTimer);
+    this.loading?.abort();
+    this.discardPreload();
+    this.removeShowing();
+    this.render();
+  }
+
+  private startSplash(): void {
+    this.splashing = true;
+    this.render();
+    this.preloadNext();
+    this.splashTimer = setTimeout(() => this.endSplash(true), SPLASH_MS);
+  }
+
+  private endSplash(play: boolean): void {
+    if (!this.splashing) return;
+    clearTimeout(this.splashTimer);
+    this.splashing = false;
+    if (play) void this.advance("next");
+    else this.render();
+  }
+
+  /** Applies the display power schedule; true when it changed the picture. */
+  private checkPower(): boolean {
+    const p = this.playlist;
+    const off = p !== null && !displayOn(p.settings, this.clock.now(), p.timezone);
+    if (off === this.powerOff) return false;
+    this.powerOff = off;
+    console.info(`[signate] display power schedule: ${off ? "off" : "on"}`);
+    if (off) this.goDark();
+    else void this.advance("next");
+    return true;
+  }
+
+  private tick(): void {
+    if (this.checkPower() || !this.canPlay() || this.advancing) return;
+    const s = this.showing;
+    if (!s) {
+      // Standby: has anything become active?
+      this.refreshActive();
+      if (this.rotation.items.length > 0) void this.advance("next");
+    } else if (!s.extra && !this.active(s.asset)) {
+      void this.advance("next");
+    }
+  }
+
+  // ----- what the screen says ---------------------------------------------
+
+  private render(): void {
+    const dark = this.blanked || this.powerOff;
+    let state: State;
+    if (dark) state = "blank";
+    else if (this.stopped) state = "stopped";
+    else if (this.splashing) state = "splash";
+    else if (this.showing) state = "playing";
+    else state = "standby";
+    const body = document.body;
+    body.dataset.state = state;
+    body.dataset.current = !dark && !this.splashing && this.showing ? this.showing.asset.asset_id : "";
+    el("splash").hidden = state !== "splash";
+    el("standby").hidden = !(state === "standby" || (state === "stopped" && !this.showing));
+    el("blank").hidden = state !== "blank";
+    this.report();
+  }
+
+  /** Tells the server what is on screen, when that changed. */
+  private report(): void {
+    const current = document.body.dataset.current || null;
+    if (current === this.reported || !this.channel.open) return;
+    this.channel.send({ type: "now_playing", asset_id: current });
+    this.reported = current;
+  }
+}
+
+const player = new Player();
+Object.defineProperty(window, "__signate", { value: Object.freeze(player.debug) });
+void player.boot();
