@@ -27,8 +27,8 @@ fn file_form(field: &str, name: &str, bytes: Vec<u8>) -> Form {
 
 /// A member of the fixture archive.
 fn fixture_member(path: &str) -> Vec<u8> {
-    let file = std::fs::File::open(FIXTURE).unwrap();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let bytes = read_fixture(FIXTURE);
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
         if entry.path().unwrap().to_string_lossy() == path {
@@ -63,12 +63,11 @@ async fn restores_a_real_anthias_backup(app: TestApp) {
     let (s, b) = recover(
         &app,
         "Lobby-2026-11-22T16-13-16.tar.gz",
-        std::fs::read(FIXTURE).unwrap(),
+        read_fixture(FIXTURE),
     )
     .await;
     assert_eq!((s, b), (200, json!("Recovery successful.")));
-    let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(EXPECTED).unwrap()).unwrap();
+    let expected: Value = serde_json::from_slice(&read_fixture(EXPECTED)).unwrap();
     // The settings match byte for byte, the assets field for field (is_active depends on the
     // clock; the schedule module's tests replay it at the capture time).
     assert_eq!(
@@ -154,7 +153,7 @@ async fn bad_archives_leave_data_untouched(app: TestApp) {
         (400, json!({"backup_upload": "Invalid backup archive."}))
     );
     // A truncated real backup.
-    let mut cut = std::fs::read(FIXTURE).unwrap();
+    let mut cut = read_fixture(FIXTURE);
     cut.truncate(cut.len() / 2);
     assert_eq!(
         recover(&app, "cut.tar.gz", cut).await,

@@ -25,6 +25,8 @@ const FLUSH_MS = 10_000;
 const POLL_MS = 60_000;
 /** setTimeout's limit; longer durations are waited in steps. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Longest showing the server records. */
+const MAX_PLAY_MS = 86_400_000;
 
 type State = "splash" | "playing" | "standby" | "blank" | "stopped";
 
@@ -417,7 +419,9 @@ class Player {
     this.plays.add({
       asset_id: s.asset.asset_id,
       started_at: new Date(s.startedAt).toISOString(),
-      duration_ms: Math.max(0, Math.round(this.clock.now() - s.startedAt)),
+      // The server takes showings of up to a day; a longer one (a pinned
+      // asset) is recorded as a day rather than refused with its whole batch.
+      duration_ms: Math.min(MAX_PLAY_MS, Math.max(0, Math.round(this.clock.now() - s.startedAt))),
     });
   }
 
