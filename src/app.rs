@@ -29,6 +29,7 @@ pub struct AppState {
     pub now_playing: NowPlaying,
     pub basic_auth: VerifiedCache,
     pub sessions: crate::auth::session::Sessions,
+    pub jobs: crate::jobs::Queue,
     /// Rendered legacy asset lists (see `api::legacy::cache`).
     pub legacy_lists: crate::api::legacy::cache::ListCache,
     /// Device mode keeps settings in memory (one process owns the database); cloud instances
@@ -131,9 +132,11 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         now_playing: NowPlaying::default(),
         basic_auth: VerifiedCache::default(),
         sessions: Default::default(),
+        jobs: Default::default(),
         legacy_lists: Default::default(),
         settings_cache: RwLock::new(HashMap::new()),
     });
+    crate::jobs::spawn_worker(state.clone());
     let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod host;
+pub mod jobs;
 pub mod player;
 pub mod services;
 pub mod storage;

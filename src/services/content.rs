@@ -89,6 +89,20 @@ pub fn check_url(uri: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
+/// The extension of an http(s) URL whose path names a video file (upstream downloads those
+/// instead of streaming them).
+pub fn remote_video_ext(uri: &str) -> Option<String> {
+    let url = Url::parse(uri).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let last = url.path_segments()?.next_back()?.to_ascii_lowercase();
+    let ext = last.rfind('.').map(|i| last[i..].to_string())?;
+    [".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v", ".ogv"]
+        .contains(&ext.as_str())
+        .then_some(ext)
+}
+
 /// A `youtube_asset` must point at YouTube.
 pub fn check_youtube_uri(uri: &str) -> Result<(), Error> {
     let ok = Url::parse(uri).is_ok_and(|u| {
@@ -169,10 +183,82 @@ async fn guarded_addrs(url: &Url, allow_private: bool) -> Option<Vec<SocketAddr>
     Some(addrs)
 }
 
-/// Upstream `url_fails`: HEAD, then GET, following redirects; reachable when either answers
-/// below 400. Each hop passes the SSRF guard and is pinned to the addresses checked.
+/// Why a guarded request got no answer.
+#[derive(Debug)]
+pub enum FetchError {
+    /// The target is on a private network and `allow_private_urls` is off.
+    Refused,
+    /// Connection, TLS, timeout or redirect trouble.
+    Failed(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Refused => {
+                f.write_str("the address is on a private network (allow_private_urls is off)")
+            }
+            FetchError::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Sends `method` to `url`, following up to five redirects by hand: every hop passes the SSRF
+/// guard and is pinned to the addresses that were checked (no DNS rebinding in between).
+/// `timeout` bounds each hop's whole exchange, body included.
+pub async fn guarded_request(
+    method: reqwest::Method,
+    url: &str,
+    verify_tls: bool,
+    allow_private: bool,
+    timeout: Duration,
+) -> Result<reqwest::Response, FetchError> {
+    let mut url = Url::parse(url).map_err(|e| FetchError::Failed(e.to_string()))?;
+    for _hop in 0..6 {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::Failed(format!(
+                "unsupported scheme {}",
+                url.scheme()
+            )));
+        }
+        let addrs = guarded_addrs(&url, allow_private)
+            .await
+            .ok_or(FetchError::Refused)?;
+        if addrs.is_empty() {
+            return Err(FetchError::Failed("the host does not resolve".into()));
+        }
+        let host = url.host_str().unwrap_or_default().to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(timeout)
+            .user_agent(USER_AGENT)
+            .danger_accept_invalid_certs(!verify_tls)
+            .resolve_to_addrs(&host, &addrs)
+            .build()
+            .map_err(|e| FetchError::Failed(e.to_string()))?;
+        let res = client
+            .request(method.clone(), url.clone())
+            .send()
+            .await
+            .map_err(|e| FetchError::Failed(e.to_string()))?;
+        if !res.status().is_redirection() {
+            return Ok(res);
+        }
+        let next = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| url.join(l).ok())
+            .ok_or_else(|| FetchError::Failed("a redirect without a usable Location".into()))?;
+        url = next;
+    }
+    Err(FetchError::Failed("too many redirects".into()))
+}
+
+/// Upstream `url_fails`: HEAD, then GET; reachable when either answers below 400.
 pub async fn check_reachable(uri: &str, verify_tls: bool, allow_private: bool) -> Reach {
-    let Ok(mut url) = Url::parse(uri) else {
+    let Ok(url) = Url::parse(uri) else {
         return Reach::NotChecked;
     };
     match url.scheme() {
@@ -189,43 +275,20 @@ pub async fn check_reachable(uri: &str, verify_tls: bool, allow_private: bool) -
         }
         _ => return Reach::NotChecked,
     }
-    for _hop in 0..5 {
-        let Some(addrs) = guarded_addrs(&url, allow_private).await else {
-            return Reach::NotChecked;
-        };
-        if addrs.is_empty() {
-            return Reach::Unreachable;
-        }
-        let host = url.host_str().unwrap_or_default().to_string();
-        let client = match reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .user_agent(USER_AGENT)
-            .danger_accept_invalid_certs(!verify_tls)
-            .resolve_to_addrs(&host, &addrs)
-            .build()
+    for method in [reqwest::Method::HEAD, reqwest::Method::GET] {
+        match guarded_request(
+            method,
+            uri,
+            verify_tls,
+            allow_private,
+            Duration::from_secs(10),
+        )
+        .await
         {
-            Ok(c) => c,
-            Err(_) => return Reach::Unreachable,
-        };
-        let mut next = None;
-        for method in [reqwest::Method::HEAD, reqwest::Method::GET] {
-            match client.request(method, url.clone()).send().await {
-                Ok(res) if res.status().is_redirection() => {
-                    next = res
-                        .headers()
-                        .get(reqwest::header::LOCATION)
-                        .and_then(|l| l.to_str().ok())
-                        .and_then(|l| url.join(l).ok());
-                    break;
-                }
-                Ok(res) if res.status().as_u16() < 400 => return Reach::Reachable,
-                Ok(_) | Err(_) => {}
-            }
-        }
-        match next {
-            Some(n) if matches!(n.scheme(), "http" | "https") => url = n,
-            _ => return Reach::Unreachable,
+            Ok(res) if res.status().as_u16() < 400 => return Reach::Reachable,
+            Ok(_) => {}
+            Err(FetchError::Refused) => return Reach::NotChecked,
+            Err(FetchError::Failed(_)) => {}
         }
     }
     Reach::Unreachable

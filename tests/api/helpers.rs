@@ -202,3 +202,52 @@ pub async fn status_json(res: reqwest::Response) -> (u16, serde_json::Value) {
     let json = serde_json::from_str(&text).unwrap_or_else(|_| serde_json::Value::String(text));
     (status, json)
 }
+
+/// A one-route HTTP server on loopback answering `status` and `body` to every request (HEAD
+/// included, without the body).
+#[allow(dead_code)]
+pub async fn http_server(status: u16, body: Vec<u8>) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let body = std::sync::Arc::new(body);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let body = body.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\ncontent-type: video/mp4\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                if !buf[..n].starts_with(b"HEAD") {
+                    let _ = sock.write_all(&body).await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Polls `GET path` until `done` says yes (at most `secs` seconds) and returns the last body.
+#[allow(dead_code)]
+pub async fn wait_for(
+    app: &TestApp,
+    path: &str,
+    secs: u64,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let v = app.get_json(path, 200).await;
+        if done(&v) || std::time::Instant::now() > deadline {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

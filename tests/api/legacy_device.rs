@@ -365,37 +365,10 @@ async fn configured_commands_run() {
     panic!("reboot command did not run");
 }
 
-/// A one-route HTTP server on loopback answering `status` to everything.
-async fn http_server(status: u16) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let mut buf = [0u8; 4096];
-                let _ = sock.read(&mut buf).await;
-                let _ = sock
-                    .write_all(
-                        format!(
-                            "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                        )
-                        .as_bytes(),
-                    )
-                    .await;
-            });
-        }
-    });
-    addr
-}
-
 #[tokio::test]
 async fn reachability_checks_and_ssrf_guard() {
-    let ok = http_server(200).await;
-    let missing = http_server(404).await;
+    let ok = crate::helpers::http_server(200, vec![]).await;
+    let missing = crate::helpers::http_server(404, vec![]).await;
     let body = |uri: String| json!({"name": uri.clone(), "uri": uri, "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 10, "mimetype": "webpage", "is_enabled": true});
 
     // Private addresses are not fetched by default: the asset is taken, unchecked.

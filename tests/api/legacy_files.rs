@@ -18,6 +18,13 @@ const EXPECTED: &str = concat!(
     "/../shared/fixtures/anthias-2026.08.2-lobby.expected.json"
 );
 
+/// A fixture file's bytes; the fixtures live in `../shared/fixtures` beside the checkout.
+fn read_fixture(path: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| {
+        panic!("fixture {path}: {e} (the tests expect ../shared/ beside the checkout)")
+    })
+}
+
 fn file_form(field: &str, name: &str, bytes: Vec<u8>) -> Form {
     Form::new().part(
         field.to_string(),

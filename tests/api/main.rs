@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod foundation;
+mod jobs;
 mod legacy_assets;
 mod legacy_device;
 mod legacy_files;

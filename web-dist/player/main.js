@@ -10,6 +10,7 @@ const TICK_MS = 5000;
 const FLUSH_MS = 10_000;
 const POLL_MS = 60_000;
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+const MAX_PLAY_MS = 86_400_000;
 function storage() {
     try {
         return window.localStorage;
@@ -366,7 +367,7 @@ class Player {
         this.plays.add({
             asset_id: s.asset.asset_id,
             started_at: new Date(s.startedAt).toISOString(),
-            duration_ms: Math.max(0, Math.round(this.clock.now() - s.startedAt)),
+            duration_ms: Math.min(MAX_PLAY_MS, Math.max(0, Math.round(this.clock.now() - s.startedAt))),
         });
     }
     removeShowing() {

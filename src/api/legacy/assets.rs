@@ -14,6 +14,7 @@ use super::{Device, Version};
 use crate::domain::headers;
 use crate::domain::schedule::{DURATION_S_MAX, PlayDays, REFRESH_INTERVAL_S_MAX, format_time};
 use crate::events::Event;
+use crate::jobs::{self, download::Download};
 use crate::services::assets::{self, Asset};
 use crate::services::{content, uploads};
 use crate::storage::Storage;
@@ -416,17 +417,47 @@ pub async fn create(
         check_window(&a)?;
     }
 
-    if mimetype == "youtube_asset" {
+    // YouTube and (v1.2/v2) remote video files are downloaded by a job; the row says
+    // "processing" until the local copy is in place.
+    let asset_dir = dev.state.config.asset_dir();
+    let download = if mimetype == "youtube_asset" {
         content::check_youtube_uri(&uri)?;
-        return Err(LegacyError::fields_one(
-            "uri",
-            "YouTube assets need a download job, which this Signate build does not run yet; add the video as a file or a stream URL instead.",
-        ));
+        Some(Download {
+            asset_id: a.asset_id.clone(),
+            url: uri.clone(),
+            ext: ".mp4".into(),
+            youtube: true,
+        })
+    } else if modern && a.is_video() {
+        content::remote_video_ext(&uri).map(|ext| Download {
+            asset_id: a.asset_id.clone(),
+            url: uri.clone(),
+            ext,
+            youtube: false,
+        })
+    } else {
+        None
+    };
+    if let Some(d) = &download {
+        a.mimetype = Some("video".into());
+        a.is_processing = true;
+        a.duration = Some(0);
+        a.uri = Some(format!("{asset_dir}/{}{}", a.asset_id, d.ext));
+        if modern {
+            let mut meta = a.metadata_map();
+            meta.insert(
+                "processing_started_at".into(),
+                Utc::now().to_rfc3339().into(),
+            );
+            meta.insert("source_url".into(), d.url.clone().into());
+            a.set_metadata(meta);
+        }
     }
 
     // Where the content is: one of our stored files, or a URL.
-    let asset_dir = dev.state.config.asset_dir();
-    let local = if uri.starts_with('/') {
+    let local = if download.is_some() {
+        None
+    } else if uri.starts_with('/') {
         Some(content::resolve_local(&dev.state.storage, &dev.scope, &asset_dir, &uri).await?)
     } else {
         content::check_url(&uri)?;
@@ -434,7 +465,7 @@ pub async fn create(
     };
 
     // Video durations (upstream: v1.2 and v2 insist on 0 and measure; v1 measures when 0).
-    if a.is_video() {
+    if a.is_video() && download.is_none() {
         let given = a.duration.unwrap_or(0);
         if modern && given != 0 {
             return Err(LegacyError::error(
@@ -464,8 +495,9 @@ pub async fn create(
         }
     }
 
-    // Reachability, unless the client said to skip it (local files are ours).
-    if local.is_none() && !a.skip_asset_check {
+    // Reachability, unless the client said to skip it (local files are ours; downloads check
+    // for themselves).
+    if local.is_none() && download.is_none() && !a.skip_asset_check {
         let verify = dev.settings.verify_ssl && !a.skip_ssl_verify;
         match content::check_reachable(&uri, verify, dev.state.config.allow_private_urls).await {
             content::Reach::Reachable => {
@@ -518,6 +550,7 @@ pub async fn create(
             a.uri = Some(format!("{asset_dir}/{new_name}"));
             placed = Some(new_key);
         }
+        None if download.is_some() => {}
         None => a.uri = Some(uri.clone()),
     }
     if a.is_video()
@@ -532,10 +565,12 @@ pub async fn create(
     let scope = dev.scope.clone();
     let tz = dev.tz();
     let row = a.clone();
+    let download_job = download;
     let saved = dev
         .state
         .db
         .write(&dev.scope, move |c| {
+            let download = download_job;
             let mut row = row;
             if modern {
                 row.name = Some(assets::unique_name(
@@ -545,6 +580,9 @@ pub async fn create(
                 )?);
             }
             assets::insert(c, &scope, &row)?;
+            if let Some(d) = &download {
+                jobs::enqueue(c, &scope, jobs::download::KIND, d)?;
+            }
             if modern {
                 assets::reindex_active(c, &scope, &row, Utc::now(), tz)?;
             }
@@ -563,6 +601,7 @@ pub async fn create(
                 .unwrap_or_else(LegacyError::no_asset));
         }
     };
+    dev.state.jobs.wake();
     dev.state.events.publish(Event::AssetsChanged {
         tenant_id: dev.scope.id().to_string(),
         asset_id: Some(saved.asset_id.clone()),

@@ -115,9 +115,9 @@ export class Server {
   }
 
   /** Uploads a PNG and creates an image asset from it; returns the asset (v2 shape). */
-  async imageAsset({ name, color, duration = 2, playOrder = 0, enabled = true, ...extra }) {
+  async imageAsset({ name, color, duration = 2, playOrder = 0, enabled = true, size = [160, 90], ...extra }) {
     const form = new FormData();
-    form.append("file_upload", new Blob([png(color)], { type: "image/png" }), `${name}.png`);
+    form.append("file_upload", new Blob([png(color, ...size)], { type: "image/png" }), `${name}.png`);
     const up = await this.api("POST", "/api/v2/file_asset", form);
     const day = 86_400_000;
     return this.api("POST", "/api/v2/assets", {

@@ -10,7 +10,8 @@ test("images play in play_order and loop", async () => {
   try {
     await server.settings({ show_splash: false });
     const a = await server.imageAsset({ name: "red", color: [220, 40, 40], duration: 1, playOrder: 0 });
-    const b = await server.imageAsset({ name: "green", color: [40, 180, 60], duration: 1, playOrder: 1 });
+    // 4:3 on a 16:9 screen: letterboxed, not stretched or cropped.
+    const b = await server.imageAsset({ name: "green", color: [40, 180, 60], duration: 1, playOrder: 1, size: [120, 90] });
     const c = await server.imageAsset({ name: "blue", color: [40, 80, 220], duration: 2, playOrder: 2 });
     const { page } = await openPlayer(browser, server);
     await waitFor(page, (s) => s.current === a.asset_id, 10_000, "the first asset");
@@ -37,6 +38,7 @@ test("images play in play_order and loop", async () => {
       assert.ok(Math.abs(ms - want) <= 400, `${id} showed ${ms} ms, want ${want}`);
     }
     await waitFor(page, (s) => s.current === b.asset_id, 5000, "green");
+    await sleep(400); // past the crossfade
     await screenshot(page, "playing.png");
     const errors = page.consoleLog.filter((l) => l.startsWith("pageerror") || l.startsWith("error"));
     assert.deepEqual(errors, [], page.consoleLog.join("\n"));

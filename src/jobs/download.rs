@@ -1,0 +1,259 @@
+//! Downloads a remote video (or a YouTube video through `yt-dlp`) into storage and makes the
+//! asset play the local copy. While it runs the asset shows `is_processing`; when it gives up
+//! the asset keeps its row with `metadata.error_message` saying why.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use super::{Failure, Job};
+use crate::app::AppState;
+use crate::config::StorageBackend;
+use crate::events::Event;
+use crate::services::assets;
+use crate::services::content::{self, FetchError};
+use crate::storage::Storage;
+
+/// The job kind.
+pub const KIND: &str = "download";
+/// Largest file downloaded (a day of 1080p video is well under this).
+const MAX_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+
+/// What to fetch for which asset.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Download {
+    pub asset_id: String,
+    pub url: String,
+    /// The file extension the local copy gets (`.mp4`, …).
+    pub ext: String,
+    pub youtube: bool,
+}
+
+/// Runs one download.
+pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
+    let d: Download = job.payload()?;
+    let scope = job.scope();
+    let (s, id) = (scope.clone(), d.asset_id.clone());
+    let Some(asset) = state
+        .db
+        .read(&scope, move |c| assets::get(c, &s, &id))
+        .await?
+    else {
+        return Ok(()); // deleted meanwhile: nothing left to do
+    };
+    let settings = state.settings(&scope).await?;
+    let file = format!("{}{}", d.asset_id, d.ext);
+    let key = Storage::tenant_key(&scope, &format!("assets/{file}"));
+    let size = if d.youtube {
+        youtube(state, &d, &key).await?
+    } else {
+        let verify = settings.verify_ssl && !asset.skip_ssl_verify;
+        http(state, &d.url, verify, &key).await?
+    };
+    let duration = content::probe_stored_duration(&state.storage, &key).await;
+    let uri = format!("{}/{file}", state.config.asset_dir());
+    let (s, id, k) = (scope.clone(), d.asset_id.clone(), key.clone());
+    let kept = state
+        .db
+        .write(&scope, move |c| {
+            let Some(mut a) = assets::get(c, &s, &id)? else {
+                return Ok(false);
+            };
+            a.file_key = Some(k);
+            a.file_size = Some(size as i64);
+            a.uri = Some(uri);
+            a.is_processing = false;
+            if let Some(d) = duration {
+                a.duration = Some(d);
+            }
+            let mut meta = a.metadata_map();
+            meta.remove("error_message");
+            a.set_metadata(meta);
+            assets::update(c, &s, &a)?;
+            Ok(true)
+        })
+        .await?;
+    if !kept {
+        let _ = state.storage.operator().delete(&key).await;
+        return Ok(());
+    }
+    state.events.publish(Event::AssetsChanged {
+        tenant_id: scope.id().to_string(),
+        asset_id: Some(d.asset_id),
+    });
+    Ok(())
+}
+
+/// Streams `url` into `key`; 4xx answers are permanent failures, the rest are retried.
+async fn http(state: &AppState, url: &str, verify: bool, key: &str) -> Result<u64, Failure> {
+    let res = content::guarded_request(
+        reqwest::Method::GET,
+        url,
+        verify,
+        state.config.allow_private_urls,
+        Duration::from_secs(3600),
+    )
+    .await
+    .map_err(|e| match e {
+        FetchError::Refused => Failure::permanent(format!("Could not download {url}: {e}.")),
+        FetchError::Failed(e) => Failure::retry(format!("Could not download {url}: {e}")),
+    })?;
+    let status = res.status();
+    if !status.is_success() {
+        let msg = format!("Could not download {url}: the server answered {status}.");
+        return Err(if status.is_client_error() {
+            Failure::permanent(msg)
+        } else {
+            Failure::retry(msg)
+        });
+    }
+    if res.content_length().is_some_and(|n| n > MAX_BYTES) {
+        return Err(Failure::permanent(format!(
+            "{url} is larger than {MAX_BYTES} bytes."
+        )));
+    }
+    let op = state.storage.operator();
+    let mut writer = match state.storage.backend() {
+        StorageBackend::S3 => op.writer_with(key).chunk(8 * 1024 * 1024).await,
+        _ => op.writer(key).await,
+    }
+    .map_err(|e| Failure::retry(e.to_string()))?;
+    let mut body = res.bytes_stream();
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let step = match chunk {
+            Ok(chunk) => {
+                size += chunk.len() as u64;
+                if size > MAX_BYTES {
+                    Err(Failure::permanent(format!(
+                        "{url} is larger than {MAX_BYTES} bytes."
+                    )))
+                } else {
+                    writer
+                        .write(chunk)
+                        .await
+                        .map_err(|e| Failure::retry(e.to_string()))
+                }
+            }
+            Err(e) => Err(Failure::retry(format!("Download of {url} broke off: {e}"))),
+        };
+        if let Err(f) = step {
+            let _ = writer.abort().await;
+            let _ = op.delete(key).await;
+            return Err(f);
+        }
+    }
+    writer
+        .close()
+        .await
+        .map_err(|e| Failure::retry(e.to_string()))?;
+    Ok(size)
+}
+
+/// Runs `yt-dlp` into a temporary file, then moves the file into storage.
+async fn youtube(state: &AppState, d: &Download, key: &str) -> Result<u64, Failure> {
+    let dir = state
+        .config
+        .data_dir
+        .join("tmp")
+        .join(format!("yt-{}", d.asset_id));
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| Failure::retry(e.to_string()))?;
+    let out = dir.join(format!("{}.mp4", d.asset_id));
+    let run = tokio::process::Command::new("yt-dlp")
+        .args([
+            "--no-playlist",
+            "--quiet",
+            "--no-progress",
+            "-f",
+            "best[ext=mp4]/best",
+            "--remux-video",
+            "mp4",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&d.url)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let result = match tokio::time::timeout(Duration::from_secs(3600), run).await {
+        Err(_) => Err(Failure::retry("yt-dlp took longer than an hour")),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(Failure::permanent(
+            "YouTube downloads need yt-dlp, which is not installed on this device.",
+        )),
+        Ok(Err(e)) => Err(Failure::retry(format!("yt-dlp could not start: {e}"))),
+        Ok(Ok(o)) if !o.status.success() => Err(Failure::retry(format!(
+            "yt-dlp failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ))),
+        Ok(Ok(_)) => put_local(state, &out, key).await,
+    };
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    result
+}
+
+async fn put_local(state: &AppState, path: &std::path::Path, key: &str) -> Result<u64, Failure> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| Failure::retry(e.to_string()))?;
+    let op = state.storage.operator();
+    let mut writer = op
+        .writer(key)
+        .await
+        .map_err(|e| Failure::retry(e.to_string()))?;
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .await
+            .map_err(|e| Failure::retry(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        if let Err(e) = writer.write(buf[..n].to_vec()).await {
+            let _ = writer.abort().await;
+            return Err(Failure::retry(e.to_string()));
+        }
+    }
+    writer
+        .close()
+        .await
+        .map_err(|e| Failure::retry(e.to_string()))?;
+    Ok(size)
+}
+
+/// The download will not happen: the asset stops "processing" and says why.
+pub async fn gave_up(state: &AppState, job: &Job, message: &str) {
+    let Ok(d) = job.payload::<Download>() else {
+        return;
+    };
+    let scope = job.scope();
+    let (s, id, msg) = (scope.clone(), d.asset_id.clone(), message.to_string());
+    let updated = state
+        .db
+        .write(&scope, move |c| {
+            let Some(mut a) = assets::get(c, &s, &id)? else {
+                return Ok(());
+            };
+            a.is_processing = false;
+            let mut meta = a.metadata_map();
+            meta.insert("error_message".into(), msg.into());
+            meta.insert("failed_at".into(), Utc::now().to_rfc3339().into());
+            a.set_metadata(meta);
+            assets::update(c, &s, &a)
+        })
+        .await;
+    if let Err(e) = updated {
+        tracing::error!(error = %e, "could not mark a failed download");
+    }
+    state.events.publish(Event::AssetsChanged {
+        tenant_id: scope.id().to_string(),
+        asset_id: Some(d.asset_id),
+    });
+}

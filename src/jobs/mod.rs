@@ -1,0 +1,241 @@
+//! The durable job queue: jobs are rows, written in the same transaction as the change that
+//! needs them, claimed by workers inside the binary (`FOR UPDATE SKIP LOCKED` on PostgreSQL,
+//! the single writer on SQLite), retried with backoff, and picked up again after a crash
+//! (a running job whose lease ran out is due again).
+
+pub mod download;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
+
+use crate::app::AppState;
+use crate::db::AnyConnection;
+use crate::db::schema::jobs;
+use crate::error::Error;
+use crate::tenancy::TenantScope;
+
+/// How long a claimed job may run before another worker may take it over.
+const LEASE: TimeDelta = TimeDelta::minutes(30);
+/// How often an idle worker looks for due jobs (it is also woken on enqueue).
+const POLL: Duration = Duration::from_secs(5);
+
+/// A row of `jobs`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: i64,
+    pub tenant_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+}
+
+impl Job {
+    /// The payload as the handler's type.
+    pub fn payload<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        serde_json::from_str(&self.payload)
+            .map_err(|e| Failure::permanent(format!("bad job payload: {e}")))
+    }
+
+    /// The tenant the job acts for.
+    pub fn scope(&self) -> TenantScope {
+        TenantScope::new(&self.tenant_id)
+    }
+}
+
+/// Why a job did not finish; permanent failures are not retried.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub permanent: bool,
+}
+
+impl Failure {
+    pub fn retry(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::retry(e.to_string())
+    }
+}
+
+/// Wakes the workers when a job is queued.
+#[derive(Default, Clone)]
+pub struct Queue {
+    notify: Arc<Notify>,
+}
+
+impl Queue {
+    /// Tells an idle worker to look now (call after the enqueuing transaction committed).
+    pub fn wake(&self) {
+        self.notify.notify_one();
+    }
+}
+
+/// Queues a job inside the caller's transaction, so it exists exactly when the change does.
+pub fn enqueue<T: Serialize>(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    kind: &str,
+    payload: &T,
+) -> Result<(), Error> {
+    let now = Utc::now().naive_utc();
+    let payload = serde_json::to_string(payload).map_err(|e| Error::Internal(e.to_string()))?;
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::tenant_id.eq(scope.id()),
+            jobs::kind.eq(kind),
+            jobs::payload.eq(payload),
+            jobs::state.eq("pending"),
+            jobs::attempts.eq(0),
+            jobs::max_attempts.eq(5),
+            jobs::run_at.eq(now),
+            jobs::created_at.eq(now),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes the next due job: pending and due, or running with an expired lease (its worker died).
+fn claim(conn: &mut AnyConnection) -> Result<Option<Job>, Error> {
+    let now = Utc::now().naive_utc();
+    let due = jobs::state
+        .eq("pending")
+        .and(jobs::run_at.le(now))
+        .or(jobs::state.eq("running").and(jobs::locked_until.lt(now)));
+    let id: Option<i64> = match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(pg) => jobs::table
+            .filter(due)
+            .order(jobs::run_at.asc())
+            .select(jobs::id)
+            .for_update()
+            .skip_locked()
+            .first(pg)
+            .optional()?,
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(lite) => jobs::table
+            .filter(due)
+            .order(jobs::run_at.asc())
+            .select(jobs::id)
+            .first(lite)
+            .optional()?,
+    };
+    let Some(id) = id else { return Ok(None) };
+    diesel::update(jobs::table.find(id))
+        .set((
+            jobs::state.eq("running"),
+            jobs::attempts.eq(jobs::attempts + 1),
+            jobs::locked_until.eq(now + LEASE),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(Some(
+        jobs::table.find(id).select(Job::as_select()).first(conn)?,
+    ))
+}
+
+/// Records how a job ended: done, due again later, or failed for good.
+fn finish(
+    conn: &mut AnyConnection,
+    job: &Job,
+    outcome: &Result<(), Failure>,
+) -> Result<bool, Error> {
+    let now = Utc::now().naive_utc();
+    let (state, run_at, error, gave_up) = match outcome {
+        Ok(()) => ("done", job.run_at, None, false),
+        Err(f) if f.permanent || job.attempts >= job.max_attempts => {
+            ("failed", job.run_at, Some(f.message.clone()), true)
+        }
+        Err(f) => {
+            // 10 s, 20 s, 40 s, … up to ten minutes.
+            let backoff = 10i64 << (job.attempts.clamp(1, 6) - 1);
+            (
+                "pending",
+                now + TimeDelta::seconds(backoff.min(600)),
+                Some(f.message.clone()),
+                false,
+            )
+        }
+    };
+    diesel::update(jobs::table.find(job.id))
+        .set((
+            jobs::state.eq(state),
+            jobs::run_at.eq(run_at),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(error),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(gave_up)
+}
+
+/// Runs jobs until the process ends.
+pub fn spawn_worker(state: actix_web::web::Data<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            let claimed = state.db.system(claim).await;
+            match claimed {
+                Ok(Some(job)) => run(&state, job).await,
+                Ok(None) => {
+                    let _ = tokio::time::timeout(POLL, state.jobs.notify.notified()).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "job queue unavailable");
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        }
+    });
+}
+
+async fn run(state: &AppState, job: Job) {
+    tracing::info!(id = job.id, kind = %job.kind, attempt = job.attempts, "job started");
+    let outcome = match job.kind.as_str() {
+        download::KIND => download::run(state, &job).await,
+        other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
+    };
+    match &outcome {
+        Ok(()) => tracing::info!(id = job.id, kind = %job.kind, "job done"),
+        Err(f) => tracing::warn!(id = job.id, kind = %job.kind, error = %f.message, "job failed"),
+    }
+    let j = job.clone();
+    let result = state
+        .db
+        .system(move |c| finish(c, &j, &outcome).map(|gave_up| (gave_up, outcome)))
+        .await;
+    match result {
+        Ok((true, Err(f))) => {
+            if job.kind == download::KIND {
+                download::gave_up(state, &job, &f.message).await;
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(id = job.id, error = %e, "could not record a job's end"),
+    }
+}
