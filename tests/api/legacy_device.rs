@@ -96,6 +96,33 @@ async fn settings_validation_and_time_zone(app: TestApp) {
     assert_eq!(a["start_date"], "2019-08-24T16:15:22+02:00");
     let info = app.get_json("/api/v2/info", 200).await;
     assert_eq!(info["time"]["timezone"], "Europe/Stockholm");
+
+    // Default assets come and go with their setting.
+    app.patch_json("/api/v2/device_settings", &json!({"default_assets": true}))
+        .await;
+    let list = app.get_json("/api/v2/assets", 200).await;
+    let defaults: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["asset_id"].as_str().unwrap().starts_with("default_"))
+        .collect();
+    assert_eq!(defaults.len(), 3);
+    assert!(
+        defaults
+            .iter()
+            .all(|a| a["is_enabled"] == true && a["duration"] == 15 && a["mimetype"] == "webpage")
+    );
+    app.patch_json("/api/v2/device_settings", &json!({"default_assets": false}))
+        .await;
+    assert_eq!(
+        app.get_json("/api/v2/assets", 200)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn basic_auth_lifecycle(app: TestApp) {

@@ -1,7 +1,7 @@
 //! Device endpoints: info, settings, power, display, integrations, addresses, what is playing.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Offset, Timelike, Utc};
+use chrono::{Datelike, Offset, Timelike, Utc};
 use serde_json::{Value, json};
 
 use super::body;
@@ -256,20 +256,32 @@ pub async fn patch_settings(
     )
     .map_err(|msg| LegacyError::error(400, msg))?;
 
-    if new.default_assets != old.default_assets && !new.default_assets {
-        // Switching default assets off removes them, as upstream does.
-        let scope = dev.scope.clone();
+    if new.default_assets != old.default_assets {
+        // Upstream adds its three stock web pages when switched on, and removes every
+        // `default_*` asset when switched off.
+        let (scope, adding, duration) =
+            (dev.scope.clone(), new.default_assets, new.default_duration);
         dev.state
             .db
             .write(&dev.scope, move |c| {
-                for a in assets::list(c, &scope)? {
-                    if a.asset_id.starts_with("default_") {
-                        assets::delete(c, &scope, &a.asset_id)?;
+                if adding {
+                    for a in default_assets(&scope, duration) {
+                        assets::insert(c, &scope, &a)?;
+                    }
+                } else {
+                    for a in assets::list(c, &scope)? {
+                        if a.asset_id.starts_with("default_") {
+                            assets::delete(c, &scope, &a.asset_id)?;
+                        }
                     }
                 }
                 Ok(())
             })
             .await?;
+        dev.state.events.publish(Event::AssetsChanged {
+            tenant_id: dev.scope.id().to_string(),
+            asset_id: None,
+        });
     }
     dev.state
         .save_settings(&dev.scope, new)
@@ -283,6 +295,31 @@ pub async fn patch_settings(
         command: "reload".into(),
     });
     Ok(HttpResponse::Ok().json(json!({ "message": "Settings were successfully saved." })))
+}
+
+/// Anthias's stock `default_assets.yml`: shown for six years from now, enabled.
+fn default_assets(scope: &crate::tenancy::TenantScope, duration: i64) -> Vec<assets::Asset> {
+    let now = Utc::now().naive_utc();
+    let end = now.with_year(now.year() + 6).unwrap_or(now);
+    [
+        ("Screenly Weather Widget", "https://weather.srly.io"),
+        ("Screenly Clock Widget", "https://clock.srly.io"),
+        ("Hacker News", "https://news.ycombinator.com"),
+    ]
+    .into_iter()
+    .map(|(name, uri)| {
+        let mut a = assets::Asset::new(scope);
+        a.asset_id = format!("default_{}", assets::new_asset_id());
+        a.name = Some(name.into());
+        a.uri = Some(uri.into());
+        a.mimetype = Some("webpage".into());
+        a.start_date = Some(now);
+        a.end_date = Some(end);
+        a.duration = Some(duration);
+        a.is_enabled = true;
+        a
+    })
+    .collect()
 }
 
 /// Anthias's `apply_auth_settings`: who may turn authentication on or off, and change the
