@@ -59,3 +59,31 @@ ensure_postgres() {
   export SIGNATE_TEST_PG_URL="$url"
   echo "services: PostgreSQL at $url"
 }
+
+# An S3-compatible server for the storage tests: s3s-fs (checks SigV4 signatures), built with
+# cargo the first time (a few minutes), listening on 127.0.0.1:59000 with bucket signate-test.
+ensure_s3() {
+  local port="${SIGNATE_TEST_S3_PORT:-59000}"
+  export SIGNATE_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+  export SIGNATE_TEST_S3_BUCKET=signate-test SIGNATE_TEST_S3_KEY=testkey SIGNATE_TEST_S3_SECRET=testsecret
+  if curl -s -o /dev/null "$SIGNATE_TEST_S3_ENDPOINT/" 2>/dev/null; then
+    echo "services: S3 already answering at $SIGNATE_TEST_S3_ENDPOINT"
+    return 0
+  fi
+  if ! command -v s3s-fs >/dev/null 2>&1; then
+    echo "services: building s3s-fs (once per machine)"
+    # 0.14.1 is the newest that builds with rustc 1.95.
+    cargo install --locked s3s-fs@0.14.1 --features binary --quiet
+  fi
+  local dir="$SIGNATE_SVC_DIR/s3"
+  mkdir -p "$dir/data/$SIGNATE_TEST_S3_BUCKET"
+  nohup s3s-fs --host 127.0.0.1 --port "$port" --access-key testkey --secret-key testsecret \
+    "$dir/data" >"$dir/s3.log" 2>&1 &
+  echo $! >"$dir/s3.pid"
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$SIGNATE_TEST_S3_ENDPOINT/" 2>/dev/null && { echo "services: S3 at $SIGNATE_TEST_S3_ENDPOINT"; return 0; }
+    sleep 0.1
+  done
+  echo "services: s3s-fs did not come up (see $dir/s3.log)" >&2
+  return 1
+}

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
 use crate::app::AppState;
-use crate::config::StorageBackend;
 use crate::events::Event;
 use crate::services::assets;
 use crate::services::content::{self, FetchError};
@@ -115,11 +114,11 @@ async fn http(state: &AppState, url: &str, verify: bool, key: &str) -> Result<u6
         )));
     }
     let op = state.storage.operator();
-    let mut writer = match state.storage.backend() {
-        StorageBackend::S3 => op.writer_with(key).chunk(8 * 1024 * 1024).await,
-        _ => op.writer(key).await,
-    }
-    .map_err(|e| Failure::retry(e.to_string()))?;
+    let mut writer = state
+        .storage
+        .writer(key)
+        .await
+        .map_err(|e| Failure::retry(e.to_string()))?;
     let mut body = res.bytes_stream();
     let mut size = 0u64;
     while let Some(chunk) = body.next().await {
@@ -200,8 +199,8 @@ async fn put_local(state: &AppState, path: &std::path::Path, key: &str) -> Resul
     let mut file = tokio::fs::File::open(path)
         .await
         .map_err(|e| Failure::retry(e.to_string()))?;
-    let op = state.storage.operator();
-    let mut writer = op
+    let mut writer = state
+        .storage
         .writer(key)
         .await
         .map_err(|e| Failure::retry(e.to_string()))?;

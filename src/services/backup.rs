@@ -225,7 +225,7 @@ pub async fn create(
     let op = storage.operator();
     let mut sink = GzSink {
         gz: flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()),
-        writer: op.writer(key).await?,
+        writer: storage.writer(key).await?,
     };
     let result = async {
         sink.entry(&format!("{ROOT}/manifest.json"), json.len() as u64)
@@ -436,7 +436,7 @@ pub async fn restore(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let key = Storage::tenant_key(scope, &format!("assets/{batch}/{name}"));
-            match put_file(op, &path, &key).await {
+            match put_file(&state.storage, &path, &key).await {
                 Ok(size) => {
                     a.file_key = Some(key.clone());
                     a.file_size = Some(size as i64);
@@ -489,12 +489,12 @@ pub async fn restore(
     Ok(count)
 }
 
-async fn put_file(op: &opendal::Operator, path: &Path, key: &str) -> Result<u64, Error> {
+async fn put_file(storage: &Storage, path: &Path, key: &str) -> Result<u64, Error> {
     use tokio::io::AsyncReadExt;
     let mut file = tokio::fs::File::open(path)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut writer = op.writer(key).await?;
+    let mut writer = storage.writer(key).await?;
     let mut buf = vec![0u8; 1024 * 1024];
     let mut total = 0u64;
     loop {

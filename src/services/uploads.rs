@@ -6,13 +6,9 @@
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
-use crate::config::StorageBackend;
 use crate::error::Error;
 use crate::storage::Storage;
 use crate::tenancy::TenantScope;
-
-/// Write size towards S3 (each becomes one part of a multipart upload).
-const S3_CHUNK: usize = 8 * 1024 * 1024;
 
 /// Why a chunk was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -101,11 +97,7 @@ where
             .map_err(Error::from)?;
     }
     let key = format!("{dir}{start:020}");
-    let mut writer = match storage.backend() {
-        StorageBackend::S3 => op.writer_with(&key).chunk(S3_CHUNK).await,
-        _ => op.writer(&key).await,
-    }
-    .map_err(storage_error)?;
+    let mut writer = storage.writer(&key).await.map_err(storage_error)?;
     let mut written = 0u64;
     while let Some(chunk) = body.next().await {
         let chunk = match chunk {
@@ -237,10 +229,7 @@ pub async fn assemble(
         return Err(Error::invalid("uri", "The upload is not complete."));
     };
     let op = storage.operator();
-    let mut writer = match storage.backend() {
-        StorageBackend::S3 => op.writer_with(dest).chunk(S3_CHUNK).await?,
-        _ => op.writer(dest).await?,
-    };
+    let mut writer = storage.writer(dest).await?;
     for (_, key, _) in &parts {
         let mut stream = op
             .reader_with(key)

@@ -10,6 +10,9 @@ use crate::config::{Config, StorageBackend};
 use crate::error::Error;
 use crate::tenancy::TenantScope;
 
+/// Size of a multipart-upload part on S3.
+const S3_PART: usize = 8 * 1024 * 1024;
+
 /// The files of every tenant.
 #[derive(Clone)]
 pub struct Storage {
@@ -23,6 +26,9 @@ pub struct Storage {
 impl Storage {
     /// Builds the operator the configuration names; creates the fs root if missing.
     pub fn from_config(config: &Config) -> Result<Storage, Error> {
+        // Without the `auto-register-services` constructor, S3 has no HTTP transport until
+        // one is installed (idempotent; first install wins).
+        opendal::install_default();
         let mut fs_root = None;
         let (op, description) = match config.storage.backend {
             StorageBackend::Fs => {
@@ -106,6 +112,15 @@ impl Storage {
     /// For logs: the backend and where it keeps files.
     pub fn describe(&self) -> &str {
         &self.description
+    }
+
+    /// A streaming writer for `key`. On S3 writes are gathered into 8 MiB parts of a multipart
+    /// upload (S3 refuses parts under 5 MiB but the last); on disk they go straight through.
+    pub async fn writer(&self, key: &str) -> Result<opendal::Writer, opendal::Error> {
+        match self.backend {
+            StorageBackend::S3 => self.op.writer_with(key).chunk(S3_PART).await,
+            StorageBackend::Fs | StorageBackend::Memory => self.op.writer(key).await,
+        }
     }
 
     /// Whether the store answers (used by `/readyz`).

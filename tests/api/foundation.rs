@@ -104,3 +104,30 @@ backend_tests!(
     serves_embedded_ui_with_cache_headers_and_spa_fallback,
     default_tenant_is_created_once,
 );
+
+#[tokio::test]
+async fn readyz_checks_s3_for_real() {
+    use crate::helpers::{Backend, s3_endpoint};
+    let app = TestApp::spawn_s3(Backend::Sqlite).await;
+    let body = app.get_json("/readyz", 200).await;
+    assert_eq!(body["checks"]["storage"], "ok");
+    // A wrong secret is noticed by the S3 server (s3s-fs checks signatures).
+    let bad = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.storage.backend = signate::config::StorageBackend::S3;
+        c.storage.s3.bucket = "signate-test".into();
+        c.storage.s3.endpoint = s3_endpoint();
+        c.storage.s3.access_key_id = "testkey".into();
+        c.storage.s3.secret_access_key = "wrong-secret".into();
+    })
+    .await;
+    let res = bad.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["checks"]["storage"]
+            .as_str()
+            .unwrap()
+            .starts_with("down"),
+        "{body}"
+    );
+}

@@ -84,6 +84,28 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Starts a server on `backend` whose files live in the test S3 server (see
+    /// `s3_endpoint`), under a prefix of its own.
+    #[allow(dead_code)]
+    pub async fn spawn_s3(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |c| {
+            c.storage.backend = signate::config::StorageBackend::S3;
+            c.storage.s3 = signate::config::S3Config {
+                bucket: std::env::var("SIGNATE_TEST_S3_BUCKET")
+                    .unwrap_or_else(|_| "signate-test".into()),
+                endpoint: s3_endpoint(),
+                region: "us-east-1".into(),
+                access_key_id: std::env::var("SIGNATE_TEST_S3_KEY")
+                    .unwrap_or_else(|_| "testkey".into()),
+                secret_access_key: std::env::var("SIGNATE_TEST_S3_SECRET")
+                    .unwrap_or_else(|_| "testsecret".into()),
+                root: format!("/t-{}/", uuid::Uuid::new_v4().simple()),
+                virtual_host_style: false,
+            };
+        })
+        .await
+    }
+
     /// The device tenant of this server.
     #[allow(dead_code)]
     pub fn tenant(&self) -> signate::tenancy::TenantScope {
@@ -96,6 +118,12 @@ impl TestApp {
 pub fn pg_admin_url() -> String {
     std::env::var("SIGNATE_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// The S3-compatible server tests use (`scripts/services.sh` starts s3s-fs there).
+pub fn s3_endpoint() -> String {
+    std::env::var("SIGNATE_TEST_S3_ENDPOINT")
+        .unwrap_or_else(|_| "http://127.0.0.1:59000".to_string())
 }
 
 /// A database that lives as long as the test.
@@ -136,6 +164,22 @@ impl Drop for PgDatabase {
         })
         .join();
     }
+}
+
+/// Runs each listed `async fn(TestApp)` with its files on S3 (SQLite database), as
+/// `s3::<name>`; pair it with `backend_tests!` for the filesystem runs.
+#[macro_export]
+macro_rules! s3_tests {
+    ($($name:ident),* $(,)?) => {
+        mod s3 {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::spawn_s3($crate::helpers::Backend::Sqlite).await).await
+                }
+            )*
+        }
+    };
 }
 
 /// Runs each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL, as

@@ -484,6 +484,13 @@ async fn backup_round_trip(app: TestApp) {
     assert_eq!(app.get("/static_with_mime/..%2Fx").await.status(), 404);
 }
 
+crate::s3_tests!(
+    restores_a_real_anthias_backup,
+    upload_then_create_image_and_video,
+    resumable_upload_out_of_order,
+    backup_round_trip,
+);
+
 backend_tests!(
     restores_a_real_anthias_backup,
     bad_archives_leave_data_untouched,

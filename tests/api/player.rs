@@ -196,6 +196,8 @@ async fn player_page_is_served(app: TestApp) {
     );
 }
 
+crate::s3_tests!(media_supports_ranges_and_etags);
+
 backend_tests!(
     playlist_carries_candidates_with_their_schedule,
     media_supports_ranges_and_etags,
