@@ -123,6 +123,9 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
+    // Port 0 means "any free port": record the one the system gave.
+    let mut config = config;
+    config.listen = addr;
     let state = web::Data::new(AppState {
         config,
         db,

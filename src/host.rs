@@ -362,6 +362,17 @@ pub fn admin_urls(port: u16) -> Vec<String> {
         .collect()
 }
 
+/// The URLs the server can really be reached at, given the address it listens on: every
+/// address of the machine for `0.0.0.0`/`::`, else just the one it is bound to (a server on
+/// 127.0.0.1 is not reachable from the LAN, so showing the LAN address would mislead).
+pub fn reachable_urls(listen: std::net::SocketAddr) -> Vec<String> {
+    if listen.ip().is_unspecified() {
+        admin_urls(listen.port())
+    } else {
+        vec![admin_url(listen.ip(), listen.port())]
+    }
+}
+
 /// Builds `http://host[:port]`, omitting the default port so the URL is the
 /// one a person would type.
 pub fn admin_url(ip: IpAddr, port: u16) -> String {

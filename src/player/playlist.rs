@@ -129,7 +129,7 @@ pub async fn get(screen: Screen) -> Result<HttpResponse, LegacyError> {
         server_time: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
         timezone: dev.tz().name().to_string(),
         settings,
-        admin_urls: crate::host::admin_urls(dev.state.config.listen.port()),
+        admin_urls: crate::host::reachable_urls(dev.state.config.listen),
         assets: rows.iter().filter_map(item).collect(),
     };
     Ok(HttpResponse::Ok()

@@ -53,7 +53,7 @@ pub async fn info(dev: Device, v: Version) -> HttpResponse {
             "memory": memory,
             "under_voltage": host::under_voltage(),
             "storage": { "supported": false, "status": "unknown" },
-            "ip_addresses": host::admin_urls(config.listen.port()),
+            "ip_addresses": host::reachable_urls(config.listen),
             "mac_address": host::mac_address().unwrap_or_else(|| "Unknown".into()),
             "host_user": std::env::var("HOST_USER").ok(),
             "time": {
@@ -499,8 +499,8 @@ pub async fn integrations(_dev: Device) -> HttpResponse {
 
 /// `GET /api/v2/network/ip-addresses` (open: the splash screen shows it).
 pub async fn ip_addresses(dev: OpenDevice) -> HttpResponse {
-    let port = dev.0.state.config.listen.port();
-    HttpResponse::Ok().json(json!({ "ip_addresses": host::admin_urls(port) }))
+    HttpResponse::Ok()
+        .json(json!({ "ip_addresses": host::reachable_urls(dev.0.state.config.listen) }))
 }
 
 /// `GET /api/v1/viewer_current_asset`: `[]` when nothing plays.
