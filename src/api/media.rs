@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::api::legacy::error::LegacyError;
 use crate::player::Screen;
-use crate::services::assets;
 
 /// A satisfiable byte range of a file of `size` bytes, from a `Range: bytes=…` header.
 /// `None` for a header we do not honour (several ranges, other units): the whole file is sent.
@@ -51,13 +50,7 @@ pub async fn serve(
     id: web::Path<String>,
 ) -> Result<HttpResponse, LegacyError> {
     let dev = screen.0;
-    let (scope, id) = (dev.scope.clone(), id.into_inner());
-    let asset = dev
-        .state
-        .db
-        .read(&dev.scope, move |c| assets::get(c, &scope, &id))
-        .await?
-        .ok_or_else(LegacyError::no_asset)?;
+    let asset = dev.asset(&id).await?;
     let key = asset
         .file_key
         .clone()

@@ -188,43 +188,14 @@ async fn youtube(state: &AppState, d: &Download, key: &str) -> Result<u64, Failu
             "yt-dlp failed: {}",
             String::from_utf8_lossy(&o.stderr).trim()
         ))),
-        Ok(Ok(_)) => put_local(state, &out, key).await,
+        Ok(Ok(_)) => state
+            .storage
+            .put_file(&out, key)
+            .await
+            .map_err(Failure::from),
     };
     let _ = tokio::fs::remove_dir_all(&dir).await;
     result
-}
-
-async fn put_local(state: &AppState, path: &std::path::Path, key: &str) -> Result<u64, Failure> {
-    use tokio::io::AsyncReadExt;
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| Failure::retry(e.to_string()))?;
-    let mut writer = state
-        .storage
-        .writer(key)
-        .await
-        .map_err(|e| Failure::retry(e.to_string()))?;
-    let mut buf = vec![0u8; 1024 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file
-            .read(&mut buf)
-            .await
-            .map_err(|e| Failure::retry(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        if let Err(e) = writer.write(buf[..n].to_vec()).await {
-            let _ = writer.abort().await;
-            return Err(Failure::retry(e.to_string()));
-        }
-    }
-    writer
-        .close()
-        .await
-        .map_err(|e| Failure::retry(e.to_string()))?;
-    Ok(size)
 }
 
 /// The download will not happen: the asset stops "processing" and says why.

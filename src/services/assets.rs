@@ -80,16 +80,14 @@ impl Asset {
 
     /// The schedule fields, for the one schedule rule.
     pub fn schedule(&self) -> Schedule {
-        Schedule {
-            is_enabled: self.is_enabled,
-            start: self.start_date,
-            end: self.end_date,
-            window: Window {
-                play_days: PlayDays::from_json_text(&self.play_days),
-                from: self.play_time_from.as_deref().and_then(parse_time),
-                to: self.play_time_to.as_deref().and_then(parse_time),
-            },
-        }
+        stored_schedule(
+            self.is_enabled,
+            self.start_date,
+            self.end_date,
+            &self.play_days,
+            self.play_time_from.as_deref(),
+            self.play_time_to.as_deref(),
+        )
     }
 
     /// Whether the asset plays at `now` in the device time zone `tz`.
@@ -308,16 +306,35 @@ struct OrderRow {
 
 impl OrderRow {
     fn schedule(&self) -> Schedule {
-        Schedule {
-            is_enabled: self.is_enabled,
-            start: self.start_date,
-            end: self.end_date,
-            window: Window {
-                play_days: PlayDays::from_json_text(&self.play_days),
-                from: self.play_time_from.as_deref().and_then(parse_time),
-                to: self.play_time_to.as_deref().and_then(parse_time),
-            },
-        }
+        stored_schedule(
+            self.is_enabled,
+            self.start_date,
+            self.end_date,
+            &self.play_days,
+            self.play_time_from.as_deref(),
+            self.play_time_to.as_deref(),
+        )
+    }
+}
+
+/// A schedule from its stored columns (play days as JSON text, times as `HH:MM:SS`).
+fn stored_schedule(
+    is_enabled: bool,
+    start: Option<NaiveDateTime>,
+    end: Option<NaiveDateTime>,
+    play_days: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Schedule {
+    Schedule {
+        is_enabled,
+        start,
+        end,
+        window: Window {
+            play_days: PlayDays::from_json_text(play_days),
+            from: from.and_then(parse_time),
+            to: to.and_then(parse_time),
+        },
     }
 }
 

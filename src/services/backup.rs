@@ -436,7 +436,7 @@ pub async fn restore(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let key = Storage::tenant_key(scope, &format!("assets/{batch}/{name}"));
-            match put_file(&state.storage, &path, &key).await {
+            match state.storage.put_file(&path, &key).await {
                 Ok(size) => {
                     a.file_key = Some(key.clone());
                     a.file_size = Some(size as i64);
@@ -487,30 +487,4 @@ pub async fn restore(
         }
     }
     Ok(count)
-}
-
-async fn put_file(storage: &Storage, path: &Path, key: &str) -> Result<u64, Error> {
-    use tokio::io::AsyncReadExt;
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut writer = storage.writer(key).await?;
-    let mut buf = vec![0u8; 1024 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = file
-            .read(&mut buf)
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        if let Err(e) = writer.write(buf[..n].to_vec()).await {
-            let _ = writer.abort().await;
-            return Err(e.into());
-        }
-    }
-    writer.close().await?;
-    Ok(total)
 }

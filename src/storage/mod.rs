@@ -123,6 +123,36 @@ impl Storage {
         }
     }
 
+    /// Streams a local file into `key`; returns its size.
+    pub async fn put_file(&self, path: &std::path::Path, key: &str) -> Result<u64, Error> {
+        use tokio::io::AsyncReadExt;
+        let mut file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+        let mut writer = self.writer(key).await?;
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = match file.read(&mut buf).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(Error::Internal(format!("{}: {e}", path.display())));
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            if let Err(e) = writer.write(buf[..n].to_vec()).await {
+                let _ = writer.abort().await;
+                return Err(e.into());
+            }
+        }
+        writer.close().await?;
+        Ok(size)
+    }
+
     /// Whether the store answers (used by `/readyz`).
     pub async fn check(&self) -> Result<(), Error> {
         match self.backend {

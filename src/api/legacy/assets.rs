@@ -87,17 +87,8 @@ pub async fn get(
     id: web::Path<String>,
     v: Version,
 ) -> Result<HttpResponse, LegacyError> {
-    let asset = find(&dev, &id).await?;
+    let asset = dev.asset(&id).await?;
     Ok(HttpResponse::Ok().json(view(&asset, v, dev.tz())))
-}
-
-async fn find(dev: &Device, id: &str) -> Result<Asset, LegacyError> {
-    let (scope, id) = (dev.scope.clone(), id.to_string());
-    dev.state
-        .db
-        .read(&dev.scope, move |c| assets::get(c, &scope, &id))
-        .await?
-        .ok_or_else(LegacyError::no_asset)
 }
 
 /// What a create or update request asked for; `None` means "not given".
@@ -625,7 +616,7 @@ pub async fn update(
         Version::V1 | Version::V1_1 => body::model_object(body)?,
         _ => body::require_object(body)?,
     };
-    let mut a = find(&dev, &id).await?;
+    let mut a = dev.asset(&id).await?;
     let input = parse_update(&data, v, partial)?;
     apply(&mut a, &input);
     if let Some(p) = input.is_processing {
@@ -668,7 +659,7 @@ pub async fn update(
 
 /// `DELETE /api/<v>/assets/<id>`: the row, then its file.
 pub async fn delete(dev: Device, id: web::Path<String>) -> Result<HttpResponse, LegacyError> {
-    let asset = find(&dev, &id).await?;
+    let asset = dev.asset(&id).await?;
     let scope = dev.scope.clone();
     let asset_id = asset.asset_id.clone();
     dev.state

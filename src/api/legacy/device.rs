@@ -508,12 +508,6 @@ pub async fn viewer_current_asset(dev: Device) -> Result<HttpResponse, LegacyErr
     let Some(id) = dev.state.now_playing.get(dev.scope.id()) else {
         return Ok(HttpResponse::Ok().json(json!([])));
     };
-    let scope = dev.scope.clone();
-    let asset = dev
-        .state
-        .db
-        .read(&dev.scope, move |c| assets::get(c, &scope, &id))
-        .await?
-        .ok_or_else(LegacyError::no_asset)?;
+    let asset = dev.asset(&id).await?;
     Ok(HttpResponse::Ok().json(AssetV1::new(&asset, Utc::now(), dev.tz())))
 }

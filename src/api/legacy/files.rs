@@ -10,7 +10,7 @@ use serde_json::json;
 use super::Device;
 use super::error::LegacyError;
 use crate::events::Event;
-use crate::services::{assets, backup, uploads};
+use crate::services::{backup, uploads};
 use crate::storage::Storage;
 
 /// Largest file the Anthias `content` endpoint inlines as base64 (it holds it in memory).
@@ -53,6 +53,13 @@ fn guess_extension(mime: &str, name: &str) -> String {
         .unwrap_or_default()
 }
 
+fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
 /// `bytes S-E/T`, with upstream's two messages.
 fn parse_content_range(raw: &str) -> Result<(u64, u64, u64), LegacyError> {
     let malformed = || LegacyError::scalar("Content-Range", "Malformed Content-Range header.");
@@ -83,12 +90,7 @@ pub async fn file_asset(
     payload: web::Payload,
 ) -> Result<HttpResponse, LegacyError> {
     let no_file = || LegacyError::scalar("file_upload", "No file uploaded.");
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
+    if !is_multipart(&req) {
         return Err(no_file());
     }
     let range = match req.headers().get(header::CONTENT_RANGE) {
@@ -158,13 +160,7 @@ pub async fn file_asset(
 
 /// `GET /api/<v>/assets/<id>/content`: the file inline (base64) or the URL.
 pub async fn content(dev: Device, id: web::Path<String>) -> Result<HttpResponse, LegacyError> {
-    let (scope, id) = (dev.scope.clone(), id.into_inner());
-    let asset = dev
-        .state
-        .db
-        .read(&dev.scope, move |c| assets::get(c, &scope, &id))
-        .await?
-        .ok_or_else(LegacyError::no_asset)?;
+    let asset = dev.asset(&id).await?;
     if let Some(key) = &asset.file_key
         && let Ok(meta) = dev.state.storage.operator().stat(key).await
     {
@@ -274,12 +270,7 @@ pub async fn recover(
     payload: web::Payload,
 ) -> Result<HttpResponse, LegacyError> {
     let missing = || LegacyError::scalar("backup_upload", "No backup file uploaded.");
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
+    if !is_multipart(&req) {
         return Err(missing());
     }
     let work = dev

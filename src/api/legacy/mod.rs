@@ -68,6 +68,18 @@ impl Device {
     pub fn tz(&self) -> chrono_tz::Tz {
         self.settings.tz()
     }
+
+    /// One of the tenant's assets, or DRF's 404.
+    pub async fn asset(&self, id: &str) -> Result<crate::services::assets::Asset, LegacyError> {
+        let (scope, id) = (self.scope.clone(), id.to_string());
+        self.state
+            .db
+            .read(&self.scope, move |c| {
+                crate::services::assets::get(c, &scope, &id)
+            })
+            .await?
+            .ok_or_else(LegacyError::no_asset)
+    }
 }
 
 impl FromRequest for Device {
