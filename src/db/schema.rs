@@ -58,6 +58,7 @@ diesel::table! {
         file_size -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sha256 -> Nullable<Text>,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::events::Event;
 use crate::services::assets;
 use crate::services::content::{self, FetchError};
-use crate::storage::Storage;
+use crate::storage::{Storage, Stored};
 
 /// The job kind.
 pub const KIND: &str = "download";
@@ -45,7 +45,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
     let settings = state.settings(&scope).await?;
     let file = format!("{}{}", d.asset_id, d.ext);
     let key = Storage::tenant_key(&scope, &format!("assets/{file}"));
-    let size = if d.youtube {
+    let stored = if d.youtube {
         youtube(state, &d, &key).await?
     } else {
         let verify = settings.verify_ssl && !asset.skip_ssl_verify;
@@ -61,7 +61,8 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
                 return Ok(false);
             };
             a.file_key = Some(k);
-            a.file_size = Some(size as i64);
+            a.file_size = Some(stored.size as i64);
+            a.sha256 = Some(stored.sha256);
             a.uri = Some(uri);
             a.is_processing = false;
             if let Some(d) = duration {
@@ -86,7 +87,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
 }
 
 /// Streams `url` into `key`; 4xx answers are permanent failures, the rest are retried.
-async fn http(state: &AppState, url: &str, verify: bool, key: &str) -> Result<u64, Failure> {
+async fn http(state: &AppState, url: &str, verify: bool, key: &str) -> Result<Stored, Failure> {
     let res = content::guarded_request(
         reqwest::Method::GET,
         url,
@@ -113,46 +114,29 @@ async fn http(state: &AppState, url: &str, verify: bool, key: &str) -> Result<u6
             "{url} is larger than {MAX_BYTES} bytes."
         )));
     }
-    let op = state.storage.operator();
-    let mut writer = state
-        .storage
-        .writer(key)
-        .await
-        .map_err(|e| Failure::retry(e.to_string()))?;
+    let mut sink = state.storage.sink(key).await.map_err(Failure::from)?;
     let mut body = res.bytes_stream();
-    let mut size = 0u64;
     while let Some(chunk) = body.next().await {
-        let step = match chunk {
-            Ok(chunk) => {
-                size += chunk.len() as u64;
-                if size > MAX_BYTES {
-                    Err(Failure::permanent(format!(
-                        "{url} is larger than {MAX_BYTES} bytes."
-                    )))
-                } else {
-                    writer
-                        .write(chunk)
-                        .await
-                        .map_err(|e| Failure::retry(e.to_string()))
-                }
+        let chunk = match chunk {
+            Ok(c) if sink.size() + c.len() as u64 > MAX_BYTES => {
+                sink.abort().await;
+                return Err(Failure::permanent(format!(
+                    "{url} is larger than {MAX_BYTES} bytes."
+                )));
             }
-            Err(e) => Err(Failure::retry(format!("Download of {url} broke off: {e}"))),
+            Ok(c) => c,
+            Err(e) => {
+                sink.abort().await;
+                return Err(Failure::retry(format!("Download of {url} broke off: {e}")));
+            }
         };
-        if let Err(f) = step {
-            let _ = writer.abort().await;
-            let _ = op.delete(key).await;
-            return Err(f);
-        }
+        sink.write(chunk).await?;
     }
-    writer
-        .close()
-        .await
-        .map_err(|e| Failure::retry(e.to_string()))?;
-    Ok(size)
+    Ok(sink.close().await?)
 }
 
 /// Runs `yt-dlp` into a temporary file, then moves the file into storage.
-async fn youtube(state: &AppState, d: &Download, key: &str) -> Result<u64, Failure> {
+async fn youtube(state: &AppState, d: &Download, key: &str) -> Result<Stored, Failure> {
     let dir = state
         .config
         .data_dir

@@ -43,6 +43,8 @@ pub struct Asset {
     pub file_size: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// SHA-256 (hex) of the stored file.
+    pub sha256: Option<String>,
 }
 
 impl Asset {
@@ -75,6 +77,7 @@ impl Asset {
             file_size: None,
             created_at: now,
             updated_at: now,
+            sha256: None,
         }
     }
 

@@ -437,9 +437,10 @@ pub async fn restore(
                 .unwrap_or_default();
             let key = Storage::tenant_key(scope, &format!("assets/{batch}/{name}"));
             match state.storage.put_file(&path, &key).await {
-                Ok(size) => {
+                Ok(stored) => {
                     a.file_key = Some(key.clone());
-                    a.file_size = Some(size as i64);
+                    a.file_size = Some(stored.size as i64);
+                    a.sha256 = Some(stored.sha256);
                     placed.push(key);
                 }
                 Err(e) => {

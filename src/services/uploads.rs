@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
 use crate::error::Error;
-use crate::storage::Storage;
+use crate::storage::{Storage, Stored};
 use crate::tenancy::TenantScope;
 
 /// Why a chunk was not stored.
@@ -217,19 +217,19 @@ pub async fn head(
         .to_vec())
 }
 
-/// Streams the completed upload into `dest` and removes its parts; returns the size.
+/// Streams the completed upload into `dest` and removes its parts.
 pub async fn assemble(
     storage: &Storage,
     scope: &TenantScope,
     id: &str,
     dest: &str,
-) -> Result<u64, Error> {
+) -> Result<Stored, Error> {
     let (parts, total) = parts(storage, scope, id).await?;
-    let Some(size) = tiled(&parts, total) else {
+    if tiled(&parts, total).is_none() {
         return Err(Error::invalid("uri", "The upload is not complete."));
-    };
+    }
     let op = storage.operator();
-    let mut writer = storage.writer(dest).await?;
+    let mut sink = storage.sink(dest).await?;
     for (_, key, _) in &parts {
         let mut stream = op
             .reader_with(key)
@@ -238,23 +238,18 @@ pub async fn assemble(
             .into_bytes_stream(..)
             .await?;
         while let Some(chunk) = stream.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
+            match chunk {
+                Ok(c) => sink.write(c).await?,
                 Err(e) => {
-                    let _ = writer.abort().await;
+                    sink.abort().await;
                     return Err(Error::Internal(format!("reading upload part: {e}")));
                 }
-            };
-            if let Err(e) = writer.write(chunk).await {
-                let _ = writer.abort().await;
-                let _ = op.delete(dest).await;
-                return Err(e.into());
             }
         }
     }
-    writer.close().await?;
+    let stored = sink.close().await?;
     discard(storage, scope, id).await?;
-    Ok(size)
+    Ok(stored)
 }
 
 /// Removes an upload's parts.

@@ -5,10 +5,59 @@ use std::time::Duration;
 
 use opendal::Operator;
 use opendal::layers::{RetryLayer, TimeoutLayer};
+use sha2::{Digest, Sha256};
 
 use crate::config::{Config, StorageBackend};
 use crate::error::Error;
 use crate::tenancy::TenantScope;
+
+/// A file as written: its size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub size: u64,
+    /// Lowercase hex.
+    pub sha256: String,
+}
+
+/// Writes one object, counting and hashing the bytes on their way through.
+pub struct Sink {
+    writer: opendal::Writer,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl Sink {
+    /// Appends `bytes`; on error the partial object is aborted.
+    pub async fn write(&mut self, bytes: bytes::Bytes) -> Result<(), Error> {
+        self.hasher.update(&bytes);
+        self.size += bytes.len() as u64;
+        if let Err(e) = self.writer.write(bytes).await {
+            let _ = self.writer.abort().await;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Gives up: nothing of the object remains (on S3 the multipart upload is aborted).
+    pub async fn abort(mut self) {
+        let _ = self.writer.abort().await;
+    }
+
+    /// Finishes the object.
+    pub async fn close(mut self) -> Result<Stored, Error> {
+        self.writer.close().await?;
+        let digest = self.hasher.finalize();
+        Ok(Stored {
+            size: self.size,
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+}
 
 /// Size of a multipart-upload part on S3.
 const S3_PART: usize = 8 * 1024 * 1024;
@@ -123,34 +172,37 @@ impl Storage {
         }
     }
 
-    /// Streams a local file into `key`; returns its size.
-    pub async fn put_file(&self, path: &std::path::Path, key: &str) -> Result<u64, Error> {
+    /// A [`Sink`] writing `key`: it counts and hashes what passes through.
+    pub async fn sink(&self, key: &str) -> Result<Sink, Error> {
+        Ok(Sink {
+            writer: self.writer(key).await?,
+            hasher: Sha256::new(),
+            size: 0,
+        })
+    }
+
+    /// Streams a local file into `key`.
+    pub async fn put_file(&self, path: &std::path::Path, key: &str) -> Result<Stored, Error> {
         use tokio::io::AsyncReadExt;
         let mut file = tokio::fs::File::open(path)
             .await
             .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
-        let mut writer = self.writer(key).await?;
+        let mut sink = self.sink(key).await?;
         let mut buf = vec![0u8; 1024 * 1024];
-        let mut size = 0u64;
         loop {
             let n = match file.read(&mut buf).await {
                 Ok(n) => n,
                 Err(e) => {
-                    let _ = writer.abort().await;
+                    sink.abort().await;
                     return Err(Error::Internal(format!("{}: {e}", path.display())));
                 }
             };
             if n == 0 {
                 break;
             }
-            size += n as u64;
-            if let Err(e) = writer.write(buf[..n].to_vec()).await {
-                let _ = writer.abort().await;
-                return Err(e.into());
-            }
+            sink.write(bytes::Bytes::copy_from_slice(&buf[..n])).await?;
         }
-        writer.close().await?;
-        Ok(size)
+        sink.close().await
     }
 
     /// Whether the store answers (used by `/readyz`).

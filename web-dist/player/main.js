@@ -172,9 +172,8 @@ class Player {
         const s = this.showing;
         if (!s)
             return void this.advance("next");
-        const fresh = playlist.assets.find((a) => a.asset_id === s.asset.asset_id);
-        const keep = fresh !== undefined && fresh.url === s.asset.url && !fresh.is_processing && (s.extra || this.active(fresh));
-        if (!keep)
+        const fresh = this.stillShowable(s);
+        if (!fresh)
             return void this.advance("next");
         s.asset = fresh;
         const next = this.rotation.peekNext();
@@ -197,6 +196,12 @@ class Player {
         }));
         el("standby-name").textContent = name;
         el("standby-url").textContent = urls[0] ?? "";
+    }
+    stillShowable(s) {
+        const fresh = this.playlist?.assets.find((a) => a.asset_id === s.asset.asset_id);
+        if (!fresh || fresh.url !== s.asset.url || fresh.is_processing)
+            return null;
+        return s.extra || this.active(fresh) ? fresh : null;
     }
     active(asset) {
         const p = this.playlist;
@@ -434,7 +439,7 @@ class Player {
             if (this.rotation.items.length > 0)
                 void this.advance("next");
         }
-        else if (!s.extra && !this.active(s.asset)) {
+        else if (!this.stillShowable(s)) {
             void this.advance("next");
         }
     }

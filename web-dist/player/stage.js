@@ -211,6 +211,7 @@ class VideoItem {
         this.layer.remove();
     }
 }
+const headerWarned = new Set();
 class WebItem {
     asset;
     layer;
@@ -222,7 +223,8 @@ class WebItem {
         this.asset = asset;
         this.layer = layer;
         this.frame = this.makeFrame();
-        if (Object.keys(asset.headers ?? {}).length > 0) {
+        if (Object.keys(asset.headers ?? {}).length > 0 && !headerWarned.has(asset.asset_id)) {
+            headerWarned.add(asset.asset_id);
             console.warn(`[signate] ${asset.asset_id}: a browser cannot add request headers to a web page; not sent`);
         }
     }

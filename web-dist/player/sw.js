@@ -35,7 +35,7 @@ sw.addEventListener("fetch", (event) => {
         event.respondWith(playlist(request));
     else if (url.pathname.startsWith("/media/"))
         event.respondWith(media(request));
-    else if (url.pathname.startsWith(SCOPE) && !url.pathname.endsWith("/ws"))
+    else if (url.pathname.startsWith(SCOPE))
         event.respondWith(shell(request));
 });
 sw.addEventListener("message", (event) => {

@@ -516,9 +516,11 @@ pub async fn create(
                 _ => a.asset_id.clone(),
             };
             let key = Storage::tenant_key(&dev.scope, &format!("assets/{file_name}"));
-            let size = uploads::assemble(&dev.state.storage, &dev.scope, &upload_id, &key).await?;
+            let stored =
+                uploads::assemble(&dev.state.storage, &dev.scope, &upload_id, &key).await?;
             a.file_key = Some(key.clone());
-            a.file_size = Some(size as i64);
+            a.file_size = Some(stored.size as i64);
+            a.sha256 = Some(stored.sha256);
             a.uri = Some(format!("{asset_dir}/{file_name}"));
             placed = Some(key);
         }

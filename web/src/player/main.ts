@@ -215,10 +215,8 @@ class Player {
     if (this.checkPower() || !this.canPlay() || this.advancing) return this.render();
     const s = this.showing;
     if (!s) return void this.advance("next");
-    const fresh = playlist.assets.find((a) => a.asset_id === s.asset.asset_id);
-    const keep =
-      fresh !== undefined && fresh.url === s.asset.url && !fresh.is_processing && (s.extra || this.active(fresh));
-    if (!keep) return void this.advance("next");
+    const fresh = this.stillShowable(s);
+    if (!fresh) return void this.advance("next");
     s.asset = fresh;
     const next = this.rotation.peekNext();
     const pre = this.preloaded?.asset;
@@ -242,6 +240,17 @@ class Player {
     );
     el("standby-name").textContent = name;
     el("standby-url").textContent = urls[0] ?? "";
+  }
+
+  /**
+   * The playlist's current version of what is on screen, or null when it was
+   * deleted, replaced by a new file, is processing, or (unless it was asked
+   * for by `asset&<id>`) is no longer active.
+   */
+  private stillShowable(s: Showing): Asset | null {
+    const fresh = this.playlist?.assets.find((a) => a.asset_id === s.asset.asset_id);
+    if (!fresh || fresh.url !== s.asset.url || fresh.is_processing) return null;
+    return s.extra || this.active(fresh) ? fresh : null;
   }
 
   private active(asset: Asset): boolean {
@@ -490,7 +499,7 @@ class Player {
       // Standby: has anything become active?
       this.refreshActive();
       if (this.rotation.items.length > 0) void this.advance("next");
-    } else if (!s.extra && !this.active(s.asset)) {
+    } else if (!this.stillShowable(s)) {
       void this.advance("next");
     }
   }

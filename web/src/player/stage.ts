@@ -258,6 +258,9 @@ class VideoItem implements Item, Loadable {
   }
 }
 
+/** Assets already warned about, so the log says it once, not every cycle. */
+const headerWarned = new Set<string>();
+
 class WebItem implements Item, Loadable {
   readonly kind = "web";
   private frame: HTMLIFrameElement;
@@ -269,7 +272,8 @@ class WebItem implements Item, Loadable {
     readonly layer: HTMLElement,
   ) {
     this.frame = this.makeFrame();
-    if (Object.keys(asset.headers ?? {}).length > 0) {
+    if (Object.keys(asset.headers ?? {}).length > 0 && !headerWarned.has(asset.asset_id)) {
+      headerWarned.add(asset.asset_id);
       console.warn(`[signate] ${asset.asset_id}: a browser cannot add request headers to a web page; not sent`);
     }
   }

@@ -50,7 +50,7 @@ sw.addEventListener("fetch", (event) => {
   if (url.origin !== location.origin) return;
   if (url.pathname === PLAYLIST_PATH) event.respondWith(playlist(request));
   else if (url.pathname.startsWith("/media/")) event.respondWith(media(request));
-  else if (url.pathname.startsWith(SCOPE) && !url.pathname.endsWith("/ws")) event.respondWith(shell(request));
+  else if (url.pathname.startsWith(SCOPE)) event.respondWith(shell(request));
 });
 
 sw.addEventListener("message", (event) => {

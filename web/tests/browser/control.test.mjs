@@ -28,6 +28,13 @@ test("next, previous, asset&<id>, stop/play and blank/unblank take effect within
 
     const took = {};
     took.next = await timed(server, page, "next", (s) => s.current === b.asset_id, "next → b");
+    // The screen tells the server what it shows (now_playing over the WebSocket).
+    let reported = null;
+    for (let i = 0; i < 20 && reported?.asset_id !== b.asset_id; i++) {
+      reported = await server.api("GET", "/api/v1/viewer_current_asset");
+      await sleep(50);
+    }
+    assert.equal(reported?.asset_id, b.asset_id, "viewer_current_asset follows the screen");
     took.next2 = await timed(server, page, "next", (s) => s.current === c.asset_id, "next → c");
     took.previous = await timed(server, page, "previous", (s) => s.current === b.asset_id, "previous → b");
     took.jump = await timed(server, page, `asset&${a.asset_id}`, (s) => s.current === a.asset_id, "asset&a");
@@ -36,6 +43,8 @@ test("next, previous, asset&<id>, stop/play and blank/unblank take effect within
     took.stop = await timed(server, page, "stop", (s) => s.state === "stopped" && s.current === c.asset_id, "stopped");
     took.play = await timed(server, page, "play", (s) => s.state === "playing" && s.current === a.asset_id, "play → a");
     took.blank = await timed(server, page, "blank", (s) => s.state === "blank" && s.current === "", "blank");
+    await sleep(200);
+    assert.deepEqual(await server.api("GET", "/api/v1/viewer_current_asset"), [], "nothing on screen while blank");
     const blankPixels = await page.evaluate(() => getComputedStyle(document.getElementById("blank")).display);
     assert.notEqual(blankPixels, "none");
     took.unblank = await timed(server, page, "unblank", (s) => s.state === "playing" && s.current !== "", "unblank");
