@@ -87,3 +87,20 @@ ensure_s3() {
   echo "services: s3s-fs did not come up (see $dir/s3.log)" >&2
   return 1
 }
+
+# Node.js for the front-end build and tests, and Debian's Chromium for the browser tests
+# (never a browser downloaded by a test tool).
+ensure_browser_tools() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "services: installing Node.js"
+    _apt_install nodejs npm
+  fi
+  if [ -z "${CHROMIUM:-}" ]; then
+    if ! command -v chromium >/dev/null 2>&1; then
+      echo "services: installing Chromium"
+      _apt_install chromium fonts-dejavu-core
+    fi
+    export CHROMIUM="$(command -v chromium)"
+  fi
+  echo "services: node $(node --version), $("$CHROMIUM" --version 2>/dev/null | head -n1)"
+}

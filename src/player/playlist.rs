@@ -22,8 +22,9 @@ struct Playlist {
     assets: Vec<Item>,
 }
 
+/// One asset as the player gets it.
 #[derive(Serialize)]
-struct Item {
+pub struct Item {
     asset_id: String,
     name: String,
     mimetype: String,
@@ -64,7 +65,8 @@ pub fn media_url(a: &Asset) -> Option<String> {
     }
 }
 
-fn item(a: &Asset) -> Option<Item> {
+/// The player's view of an asset (`None` when it has nothing to load).
+pub fn item(a: &Asset) -> Option<Item> {
     let meta = a.metadata_map();
     Some(Item {
         url: media_url(a)?,

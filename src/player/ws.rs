@@ -31,6 +31,27 @@ fn frame(event: &Event) -> String {
     .to_string()
 }
 
+/// The frame for `event`; an `asset&<id>` command carries the asset itself, so the screen can
+/// show it even when it is not in its playlist (disabled or undated), as Anthias does.
+async fn with_asset(state: &crate::app::AppState, tenant: &str, event: &Event) -> String {
+    let Event::ViewerCommand { command, .. } = event else {
+        return frame(event);
+    };
+    let Some(id) = command.strip_prefix("asset&") else {
+        return frame(event);
+    };
+    let scope = crate::tenancy::TenantScope::new(tenant);
+    let (s, id) = (scope.clone(), id.to_string());
+    let found = state
+        .db
+        .read(&scope, move |c| crate::services::assets::get(c, &s, &id))
+        .await;
+    match found.ok().flatten().as_ref().and_then(super::playlist::item) {
+        Some(item) => json!({"type": "command", "command": command, "asset": item}).to_string(),
+        None => frame(event),
+    }
+}
+
 /// Upgrades to a WebSocket and relays until either side goes away.
 pub async fn connect(
     screen: Screen,
@@ -50,7 +71,7 @@ pub async fn connect(
             tokio::select! {
                 event = events.recv() => {
                     let text = match event {
-                        Ok(e) if e.tenant_id() == tenant => frame(&e),
+                        Ok(e) if e.tenant_id() == tenant => with_asset(&state, &tenant, &e).await,
                         Ok(_) => continue,
                         // Missed events: a full refetch covers whatever they were.
                         Err(RecvError::Lagged(_)) => json!({"type": "reload"}).to_string(),

@@ -33,6 +33,7 @@ class Player {
     stage = new Stage(el("stage"));
     channel;
     playlist = null;
+    sentAssets = new Map();
     showing = null;
     preloaded = null;
     generation = 0;
@@ -86,8 +87,12 @@ class Player {
         void this.refetch();
     }
     onMessage(message) {
-        if (message.type === "command" && typeof message.command === "string")
+        if (message.type === "command" && typeof message.command === "string") {
+            const sent = message.asset;
+            if (sent && typeof sent === "object" && typeof sent.asset_id === "string")
+                this.sentAssets.set(sent.asset_id, sent);
             this.command(message.command);
+        }
         else if (message.type === "reload" || message.type === "settings")
             void this.refetch();
     }
@@ -280,7 +285,8 @@ class Player {
         }
     }
     findJump(id) {
-        const asset = this.playlist?.assets.find((a) => a.asset_id === id) ?? null;
+        const asset = this.playlist?.assets.find((a) => a.asset_id === id) ?? this.sentAssets.get(id) ?? null;
+        this.sentAssets.clear();
         if (!asset)
             console.warn(`[signate] asset&${id}: not in the playlist`);
         else if (asset.is_processing)

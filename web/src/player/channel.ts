@@ -1,6 +1,6 @@
 /** The player's WebSocket to the server, reconnecting forever with capped backoff. */
 
-export type Message = { type: string; command?: unknown };
+export type Message = { type: string; command?: unknown; asset?: unknown };
 
 export class Channel {
   private socket: WebSocket | null = null;

@@ -68,6 +68,8 @@ class Player {
   private readonly stage = new Stage(el("stage"));
   private readonly channel: Channel;
   private playlist: Playlist | null = null;
+  /** Assets the server sent with an `asset&<id>` command (used once). */
+  private readonly sentAssets = new Map<string, Asset>();
   private showing: Showing | null = null;
   private preloaded: Preload | null = null;
   /** Bumped by every advance, stop and blank: an older advance then gives up. */
@@ -132,7 +134,13 @@ class Player {
   }
 
   private onMessage(message: Message): void {
-    if (message.type === "command" && typeof message.command === "string") this.command(message.command);
+    if (message.type === "command" && typeof message.command === "string") {
+      // `asset&<id>` may name an asset outside the playlist (disabled, undated): the server
+      // sends it along, as Anthias shows such an asset regardless of its schedule.
+      const sent = message.asset as Asset | undefined;
+      if (sent && typeof sent === "object" && typeof sent.asset_id === "string") this.sentAssets.set(sent.asset_id, sent);
+      this.command(message.command);
+    }
     else if (message.type === "reload" || message.type === "settings") void this.refetch();
   }
 
@@ -334,7 +342,8 @@ class Player {
   }
 
   private findJump(id: string): Asset | null {
-    const asset = this.playlist?.assets.find((a) => a.asset_id === id) ?? null;
+    const asset = this.playlist?.assets.find((a) => a.asset_id === id) ?? this.sentAssets.get(id) ?? null;
+    this.sentAssets.clear();
     if (!asset) console.warn(`[signate] asset&${id}: not in the playlist`);
     else if (asset.is_processing) console.warn(`[signate] asset&${id}: still processing`);
     return asset && !asset.is_processing ? asset : null;

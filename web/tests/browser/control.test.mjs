@@ -38,6 +38,10 @@ test("next, previous, asset&<id>, stop/play and blank/unblank take effect within
     took.next2 = await timed(server, page, "next", (s) => s.current === c.asset_id, "next → c");
     took.previous = await timed(server, page, "previous", (s) => s.current === b.asset_id, "previous → b");
     took.jump = await timed(server, page, `asset&${a.asset_id}`, (s) => s.current === a.asset_id, "asset&a");
+    // A disabled asset is shown too when asked for by id (Anthias does), then the rotation goes on.
+    const hidden = await server.imageAsset({ name: "hidden", color: [240, 240, 40], duration: 30, playOrder: 3, enabled: false });
+    took.jumpDisabled = await timed(server, page, `asset&${hidden.asset_id}`, (s) => s.current === hidden.asset_id, "asset&hidden");
+    took.back = await timed(server, page, `asset&${a.asset_id}`, (s) => s.current === a.asset_id, "asset&a again");
     // After a jump the rotation goes on from where it was (b), so next is c.
     took.afterJump = await timed(server, page, "next", (s) => s.current === c.asset_id, "next after the jump → c");
     took.stop = await timed(server, page, "stop", (s) => s.state === "stopped" && s.current === c.asset_id, "stopped");
