@@ -140,6 +140,7 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         settings_cache: RwLock::new(HashMap::new()),
     });
     crate::jobs::spawn_worker(state.clone());
+    crate::services::gc::spawn_periodic(state.clone());
     let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()

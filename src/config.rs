@@ -90,6 +90,8 @@ pub struct Config {
     /// Let server-side fetches of user URLs (reachability checks, downloads) reach loopback,
     /// private and link-local addresses. Off by default: a URL must not be a way into the LAN.
     pub allow_private_urls: bool,
+    /// Largest single file accepted (uploads and downloads), in bytes.
+    pub max_upload_bytes: u64,
     /// Command run by `POST /api/v1/reboot` (e.g. `sudo systemctl reboot`); none by default.
     pub reboot_command: Option<String>,
     /// Command run by `POST /api/v1/shutdown`; none by default.
@@ -113,6 +115,7 @@ impl Default for Config {
             log: "info".into(),
             storage: StorageConfig::default(),
             allow_private_urls: false,
+            max_upload_bytes: 8 * 1024 * 1024 * 1024,
             reboot_command: None,
             shutdown_command: None,
             display_power_command: None,

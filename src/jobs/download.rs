@@ -11,14 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::{Failure, Job};
 use crate::app::AppState;
 use crate::events::Event;
-use crate::services::assets;
 use crate::services::content::{self, FetchError};
+use crate::services::{assets, quota};
 use crate::storage::{Storage, Stored};
 
 /// The job kind.
 pub const KIND: &str = "download";
-/// Largest file downloaded (a day of 1080p video is well under this).
-const MAX_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 
 /// What to fetch for which asset.
 #[derive(Debug, Serialize, Deserialize)]
@@ -45,12 +43,28 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
     let settings = state.settings(&scope).await?;
     let file = format!("{}{}", d.asset_id, d.ext);
     let key = Storage::tenant_key(&scope, &format!("assets/{file}"));
+    // The copy must fit the size limit and the tenant's quota, like an upload.
+    let s = scope.clone();
+    let headroom = state
+        .db
+        .read(&scope, move |c| quota::headroom(c, &s))
+        .await?;
+    let limit = headroom.map_or(state.config.max_upload_bytes, |(q, used)| {
+        q.saturating_sub(used).min(state.config.max_upload_bytes)
+    });
     let stored = if d.youtube {
         youtube(state, &d, &key).await?
     } else {
         let verify = settings.verify_ssl && !asset.skip_ssl_verify;
-        http(state, &d.url, verify, &key).await?
+        http(state, &d.url, verify, &key, limit).await?
     };
+    if stored.size > limit {
+        let _ = state.storage.operator().delete(&key).await;
+        return Err(Failure::permanent(format!(
+            "The video ({} bytes) does not fit the size limit or the storage quota.",
+            stored.size
+        )));
+    }
     let duration = content::probe_stored_duration(&state.storage, &key).await;
     let uri = format!("{}/{file}", state.config.asset_dir());
     let (s, id, k) = (scope.clone(), d.asset_id.clone(), key.clone());
@@ -87,7 +101,13 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
 }
 
 /// Streams `url` into `key`; 4xx answers are permanent failures, the rest are retried.
-async fn http(state: &AppState, url: &str, verify: bool, key: &str) -> Result<Stored, Failure> {
+async fn http(
+    state: &AppState,
+    url: &str,
+    verify: bool,
+    key: &str,
+    limit: u64,
+) -> Result<Stored, Failure> {
     let res = content::guarded_request(
         reqwest::Method::GET,
         url,
@@ -109,19 +129,19 @@ async fn http(state: &AppState, url: &str, verify: bool, key: &str) -> Result<St
             Failure::retry(msg)
         });
     }
-    if res.content_length().is_some_and(|n| n > MAX_BYTES) {
+    if res.content_length().is_some_and(|n| n > limit) {
         return Err(Failure::permanent(format!(
-            "{url} is larger than {MAX_BYTES} bytes."
+            "{url} is larger than {limit} bytes."
         )));
     }
     let mut sink = state.storage.sink(key).await.map_err(Failure::from)?;
     let mut body = res.bytes_stream();
     while let Some(chunk) = body.next().await {
         let chunk = match chunk {
-            Ok(c) if sink.size() + c.len() as u64 > MAX_BYTES => {
+            Ok(c) if sink.size() + c.len() as u64 > limit => {
                 sink.abort().await;
                 return Err(Failure::permanent(format!(
-                    "{url} is larger than {MAX_BYTES} bytes."
+                    "{url} is larger than {limit} bytes."
                 )));
             }
             Ok(c) => c,

@@ -46,7 +46,12 @@ async fn with_asset(state: &crate::app::AppState, tenant: &str, event: &Event) -
         .db
         .read(&scope, move |c| crate::services::assets::get(c, &s, &id))
         .await;
-    match found.ok().flatten().as_ref().and_then(super::playlist::item) {
+    match found
+        .ok()
+        .flatten()
+        .as_ref()
+        .and_then(super::playlist::item)
+    {
         Some(item) => json!({"type": "command", "command": command, "asset": item}).to_string(),
         None => frame(event),
     }

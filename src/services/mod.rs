@@ -4,5 +4,7 @@ pub mod anthias;
 pub mod assets;
 pub mod backup;
 pub mod content;
+pub mod gc;
+pub mod quota;
 pub mod settings;
 pub mod uploads;

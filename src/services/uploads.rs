@@ -21,6 +21,12 @@ pub enum UploadError {
     DiskFull,
     #[error("upload interrupted: {0}")]
     Interrupted(String),
+    /// The bytes say it is not an image or a video, whatever the name says.
+    #[error("The file is not an image or a video.")]
+    NotMedia,
+    /// Writing it would pass the byte limit given.
+    #[error("The upload is larger than allowed.")]
+    TooLarge,
     #[error(transparent)]
     Storage(#[from] Error),
 }
@@ -70,12 +76,25 @@ impl Chunk {
     }
 }
 
-/// Stores one chunk of upload `id`.
+/// Whether sniffed bytes are an image or a video. Bytes no signature matches (SVG, raw
+/// streams) pass; a known non-media type (a PDF, an executable, an archive named `.png`) fails.
+pub fn looks_like_media(head: &[u8]) -> bool {
+    match infer::get(head) {
+        Some(t) => matches!(
+            t.matcher_type(),
+            infer::MatcherType::Image | infer::MatcherType::Video
+        ),
+        None => true,
+    }
+}
+
+/// Stores one chunk of upload `id`, writing at most `limit` bytes.
 pub async fn write_part<S, E>(
     storage: &Storage,
     scope: &TenantScope,
     id: &str,
     chunk: Chunk,
+    limit: u64,
     mut body: S,
 ) -> Result<u64, UploadError>
 where
@@ -108,7 +127,17 @@ where
                 return Err(UploadError::Interrupted(e.to_string()));
             }
         };
+        if written == 0 && start == 0 && !looks_like_media(&chunk) {
+            let _ = writer.abort().await;
+            let _ = op.delete(&key).await;
+            return Err(UploadError::NotMedia);
+        }
         written += chunk.len() as u64;
+        if written > limit {
+            let _ = writer.abort().await;
+            let _ = op.delete(&key).await;
+            return Err(UploadError::TooLarge);
+        }
         if expected.is_some_and(|n| written > n) {
             let _ = writer.abort().await;
             let _ = op.delete(&key).await;
@@ -227,6 +256,14 @@ pub async fn assemble(
     let (parts, total) = parts(storage, scope, id).await?;
     if tiled(&parts, total).is_none() {
         return Err(Error::invalid("uri", "The upload is not complete."));
+    }
+    // Chunks may have come in any order: look at the real start of the file now.
+    if !looks_like_media(&head(storage, scope, id, 8192).await?) {
+        discard(storage, scope, id).await?;
+        return Err(Error::invalid(
+            "uri",
+            "The uploaded file is not an image or a video.",
+        ));
     }
     let op = storage.operator();
     let mut sink = storage.sink(dest).await?;

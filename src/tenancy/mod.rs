@@ -98,7 +98,10 @@ pub async fn ensure_default(db: &Db) -> Result<TenantScope, Error> {
     if let Some(t) = find_by_slug(db, DEFAULT_TENANT_SLUG).await? {
         return Ok(TenantScope::new(t.id));
     }
-    let tenant = create(db, Tenant::new(DEFAULT_TENANT_SLUG, "This device")).await?;
+    let mut tenant = Tenant::new(DEFAULT_TENANT_SLUG, "This device");
+    // A device's limit is its disk (uploads answer 507 when it is full), not a plan quota.
+    tenant.storage_quota_bytes = 0;
+    let tenant = create(db, tenant).await?;
     tracing::info!(tenant = %tenant.id, "created the device's tenant");
     Ok(TenantScope::new(tenant.id))
 }

@@ -220,9 +220,20 @@ async fn upload_then_create_image_and_video(app: TestApp) {
     );
     // The file's SHA-256 was recorded as it was written.
     let (scope, asset_id) = (app.tenant(), id.to_string());
-    let row = app.state.db.read(&app.tenant(), move |c| signate::services::assets::get(c, &scope, &asset_id)).await.unwrap().unwrap();
+    let row = app
+        .state
+        .db
+        .read(&app.tenant(), move |c| {
+            signate::services::assets::get(c, &scope, &asset_id)
+        })
+        .await
+        .unwrap()
+        .unwrap();
     use sha2::Digest;
-    let want: String = sha2::Sha256::digest(&png).iter().map(|b| format!("{b:02x}")).collect();
+    let want: String = sha2::Sha256::digest(&png)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(row.sha256.as_deref(), Some(want.as_str()));
     assert_eq!(row.file_size, Some(png.len() as i64));
     // The upload is consumed: using its path again is refused.

@@ -10,4 +10,5 @@ mod legacy_assets;
 mod legacy_device;
 mod legacy_files;
 mod player;
+mod storage;
 mod tenancy;

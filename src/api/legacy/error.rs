@@ -63,6 +63,14 @@ impl LegacyError {
         LegacyError::detail(404, "No Asset matches the given query.")
     }
 
+    /// 403: the tenant's storage quota would be passed.
+    pub fn limit_exceeded(msg: impl Into<String>) -> LegacyError {
+        LegacyError::new(
+            403,
+            json!({ "error": "limit_exceeded", "detail": msg.into() }),
+        )
+    }
+
     pub fn too_large() -> LegacyError {
         LegacyError::detail(413, "Request body is too large.")
     }

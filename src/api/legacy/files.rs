@@ -10,7 +10,8 @@ use serde_json::json;
 use super::Device;
 use super::error::LegacyError;
 use crate::events::Event;
-use crate::services::{backup, uploads};
+use crate::host;
+use crate::services::{backup, quota, uploads};
 use crate::storage::Storage;
 
 /// Largest file the Anthias `content` endpoint inlines as base64 (it holds it in memory).
@@ -107,6 +108,42 @@ pub async fn file_asset(
         }
         _ => uuid::Uuid::new_v4().simple().to_string(),
     };
+    // Limits are checked before a byte is stored: the declared size of a chunked upload against
+    // the quota and the size limit; a whole upload is cut off as soon as it passes them.
+    let max = dev.state.config.max_upload_bytes;
+    let scope = dev.scope.clone();
+    let headroom = dev
+        .state
+        .db
+        .read(&dev.scope, move |c| quota::headroom(c, &scope))
+        .await?;
+    let room = headroom.map(|(q, used)| q.saturating_sub(used));
+    let too_big = || {
+        LegacyError::detail(
+            413,
+            format!(
+                "The file is larger than the {} allowed.",
+                host::filesizeformat(max)
+            ),
+        )
+    };
+    let over_quota = || match headroom {
+        Some((q, used)) => LegacyError::limit_exceeded(format!(
+            "This upload does not fit in the storage quota: {} of {} used.",
+            host::filesizeformat(used),
+            host::filesizeformat(q)
+        )),
+        None => LegacyError::limit_exceeded("Storage quota exceeded."),
+    };
+    if let Some((_, _, total)) = range {
+        if total > max {
+            return Err(too_big());
+        }
+        if room.is_some_and(|r| total > r) {
+            return Err(over_quota());
+        }
+    }
+    let limit = room.map_or(max, |r| r.min(max));
     let mut form = Multipart::new(req.headers(), payload);
     while let Some(field) = form.next().await {
         let field = field
@@ -127,8 +164,9 @@ pub async fn file_asset(
             Some((s, e, t)) => uploads::Chunk::range(s, e, t),
             None => uploads::Chunk::whole(),
         };
+        let storage = &dev.state.storage;
         let written =
-            uploads::write_part(&dev.state.storage, &dev.scope, &upload_id, chunk, field).await;
+            uploads::write_part(storage, &dev.scope, &upload_id, chunk, limit, field).await;
         match written {
             Ok(_) => {}
             Err(uploads::UploadError::LengthMismatch) => {
@@ -147,6 +185,16 @@ pub async fn file_asset(
                 ));
             }
             Err(uploads::UploadError::Storage(e)) => return Err(e.into()),
+            Err(uploads::UploadError::NotMedia) => {
+                return Err(LegacyError::scalar(
+                    "file_upload",
+                    "Invalid file type. Expected image or video.",
+                ));
+            }
+            Err(uploads::UploadError::TooLarge) if room.is_some_and(|r| r < max) => {
+                return Err(over_quota());
+            }
+            Err(uploads::UploadError::TooLarge) => return Err(too_big()),
         }
         let asset_dir = dev.state.config.asset_dir();
         return Ok(HttpResponse::Ok().json(json!({

@@ -1,0 +1,132 @@
+//! Garbage collection of stored files: an asset file no row points to (a crash between writing
+//! a file and committing its row, a delete whose file removal failed) and upload chunks
+//! abandoned for a day are removed once they are older than a grace period, so that nothing in
+//! flight is touched.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use diesel::prelude::*;
+
+use crate::app::AppState;
+use crate::db::schema::assets;
+use crate::error::Error;
+use crate::storage::Storage;
+use crate::tenancy::TenantScope;
+
+/// Age after which an unreferenced asset file is removed.
+pub const GRACE: Duration = Duration::from_secs(3600);
+/// Age after which the chunks of an unfinished upload are removed.
+pub const UPLOAD_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+/// What one collection removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub files: usize,
+    pub bytes: u64,
+    pub upload_parts: usize,
+}
+
+/// Seconds since `key` was last written (stat when the listing did not say).
+async fn age(op: &opendal::Operator, entry: &opendal::Entry) -> Option<u64> {
+    let modified = match entry.metadata().last_modified() {
+        Some(t) => t,
+        None => op.stat(entry.path()).await.ok()?.last_modified()?,
+    };
+    let now = opendal::raw::Timestamp::now().into_inner().as_second();
+    Some(now.saturating_sub(modified.into_inner().as_second()).max(0) as u64)
+}
+
+/// Removes the tenant's orphaned files older than `grace` and upload chunks older than
+/// `upload_grace`.
+pub async fn collect(
+    state: &AppState,
+    scope: &TenantScope,
+    grace: Duration,
+    upload_grace: Duration,
+) -> Result<Report, Error> {
+    let s = scope.clone();
+    // Read the referenced keys after listing would race with new uploads; before listing, a
+    // file created meanwhile is simply younger than the grace period.
+    let referenced: HashSet<String> = state
+        .db
+        .read(scope, move |c| {
+            Ok(assets::table
+                .filter(assets::tenant_id.eq(s.id()))
+                .select(assets::file_key)
+                .load::<Option<String>>(c)?
+                .into_iter()
+                .flatten()
+                .collect())
+        })
+        .await?;
+    let op = state.storage.operator();
+    let mut report = Report::default();
+    let dir = Storage::tenant_key(scope, "assets/");
+    for entry in list(op, &dir).await? {
+        if !entry.metadata().is_file() || referenced.contains(entry.path()) {
+            continue;
+        }
+        if age(op, &entry).await.is_some_and(|a| a >= grace.as_secs()) {
+            let size = op
+                .stat(entry.path())
+                .await
+                .map(|m| m.content_length())
+                .unwrap_or(0);
+            op.delete(entry.path()).await?;
+            tracing::info!(key = %entry.path(), size, "removed an orphaned file");
+            report.files += 1;
+            report.bytes += size;
+        }
+    }
+    let uploads = Storage::tenant_key(scope, "uploads/");
+    for entry in list(op, &uploads).await? {
+        if entry.metadata().is_file()
+            && age(op, &entry)
+                .await
+                .is_some_and(|a| a >= upload_grace.as_secs())
+        {
+            op.delete(entry.path()).await?;
+            report.upload_parts += 1;
+        }
+    }
+    Ok(report)
+}
+
+async fn list(op: &opendal::Operator, dir: &str) -> Result<Vec<opendal::Entry>, Error> {
+    match op.list_with(dir).recursive(true).await {
+        Ok(entries) => Ok(entries),
+        Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(vec![]),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Collects every tenant's garbage once an hour, starting a minute after start-up.
+pub fn spawn_periodic(state: actix_web::web::Data<AppState>) {
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let tenants = state
+                .db
+                .system(|c| {
+                    use crate::db::schema::tenants;
+                    Ok(tenants::table.select(tenants::id).load::<String>(c)?)
+                })
+                .await;
+            for id in tenants.unwrap_or_default() {
+                let scope = TenantScope::new(id);
+                match collect(&state, &scope, GRACE, UPLOAD_GRACE).await {
+                    Ok(r) if r == Report::default() => {}
+                    Ok(r) => {
+                        tracing::info!(tenant = %scope.id(), files = r.files, bytes = r.bytes, upload_parts = r.upload_parts, "garbage collected")
+                    }
+                    Err(e) => {
+                        tracing::warn!(tenant = %scope.id(), error = %e, "garbage collection failed")
+                    }
+                }
+            }
+        }
+    });
+}
