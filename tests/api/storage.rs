@@ -9,13 +9,27 @@ use crate::backend_tests;
 use crate::helpers::{TestApp, status_json};
 
 fn file(name: &str, bytes: Vec<u8>) -> Form {
-    Form::new().part("file_upload", Part::bytes(bytes).file_name(name.to_string()))
+    Form::new().part(
+        "file_upload",
+        Part::bytes(bytes).file_name(name.to_string()),
+    )
 }
 
 async fn upload_keys(app: &TestApp) -> Vec<String> {
     let dir = format!("tenants/{}/uploads/", app.tenant().id());
-    match app.state.storage.operator().list_with(&dir).recursive(true).await {
-        Ok(entries) => entries.into_iter().filter(|e| e.metadata().is_file()).map(|e| e.path().to_string()).collect(),
+    match app
+        .state
+        .storage
+        .operator()
+        .list_with(&dir)
+        .recursive(true)
+        .await
+    {
+        Ok(entries) => entries
+            .into_iter()
+            .filter(|e| e.metadata().is_file())
+            .map(|e| e.path().to_string())
+            .collect(),
         Err(_) => vec![],
     }
 }
@@ -26,7 +40,11 @@ async fn quota_is_enforced_before_bytes_are_stored(app: TestApp) {
     let id = app.tenant().id().to_string();
     app.state
         .db
-        .system(move |c| Ok(diesel::update(tenants::table.find(id)).set(tenants::storage_quota_bytes.eq(1000i64)).execute(c)?))
+        .system(move |c| {
+            Ok(diesel::update(tenants::table.find(id))
+                .set(tenants::storage_quota_bytes.eq(1000i64))
+                .execute(c)?)
+        })
         .await
         .unwrap();
     let png = |n: usize| {
@@ -35,30 +53,72 @@ async fn quota_is_enforced_before_bytes_are_stored(app: TestApp) {
         b
     };
     // A chunked upload that declares more than the quota is refused before its first chunk.
-    let res = app.client.post(app.url("/api/v2/file_asset"))
+    let res = app
+        .client
+        .post(app.url("/api/v2/file_asset"))
         .header("Content-Range", "bytes 0-99/5000")
         .header("X-Upload-Id", "abababababababababababababababab")
         .multipart(file("big.png", png(100)))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     let (s, b) = status_json(res).await;
     assert_eq!(s, 403, "{b}");
     assert_eq!(b["error"], "limit_exceeded");
     // A whole upload is cut off once it passes the quota.
-    let (s, b) = status_json(app.client.post(app.url("/api/v2/file_asset")).multipart(file("big.png", png(2000))).send().await.unwrap()).await;
+    let (s, b) = status_json(
+        app.client
+            .post(app.url("/api/v2/file_asset"))
+            .multipart(file("big.png", png(2000)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((s, b["error"].clone()), (403, json!("limit_exceeded")));
     assert!(upload_keys(&app).await.is_empty(), "nothing written");
     // What fits is taken.
-    let (s, _) = status_json(app.client.post(app.url("/api/v2/file_asset")).multipart(file("ok.png", png(900))).send().await.unwrap()).await;
+    let (s, _) = status_json(
+        app.client
+            .post(app.url("/api/v2/file_asset"))
+            .multipart(file("ok.png", png(900)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 200);
 }
 
 async fn spoofed_extensions_are_refused(app: TestApp) {
     let pdf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec();
-    let (s, b) = status_json(app.client.post(app.url("/api/v2/file_asset")).multipart(file("photo.png", pdf.clone())).send().await.unwrap()).await;
-    assert_eq!((s, b), (400, json!({"file_upload": "Invalid file type. Expected image or video."})));
+    let (s, b) = status_json(
+        app.client
+            .post(app.url("/api/v2/file_asset"))
+            .multipart(file("photo.png", pdf.clone()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, b),
+        (
+            400,
+            json!({"file_upload": "Invalid file type. Expected image or video."})
+        )
+    );
     let mut zip = b"PK\x03\x04".to_vec();
     zip.resize(64, 0);
-    let (s, _) = status_json(app.client.post(app.url("/api/v2/file_asset")).multipart(file("clip.mp4", zip)).send().await.unwrap()).await;
+    let (s, _) = status_json(
+        app.client
+            .post(app.url("/api/v2/file_asset"))
+            .multipart(file("clip.mp4", zip))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 400);
     assert!(upload_keys(&app).await.is_empty(), "nothing kept");
     // Chunks out of order: the start of the file is judged when the asset is made.
@@ -66,39 +126,80 @@ async fn spoofed_extensions_are_refused(app: TestApp) {
     let mut data = pdf;
     data.resize(200, b' ');
     for (s, e) in [(100usize, 199usize), (0, 99)] {
-        let res = app.client.post(app.url("/api/v2/file_asset"))
+        let res = app
+            .client
+            .post(app.url("/api/v2/file_asset"))
             .header("Content-Range", format!("bytes {s}-{e}/200"))
             .header("X-Upload-Id", id)
             .multipart(file("doc.png", data[s..=e].to_vec()))
-            .send().await.unwrap();
+            .send()
+            .await
+            .unwrap();
         if s == 0 {
-            assert_eq!(res.status(), 400, "the first chunk is sniffed as it arrives");
+            assert_eq!(
+                res.status(),
+                400,
+                "the first chunk is sniffed as it arrives"
+            );
         }
     }
 }
 
 async fn garbage_collection_removes_only_orphans(app: TestApp) {
     let png = b"\x89PNG\r\n\x1a\nkept file".to_vec();
-    let up: serde_json::Value = app.client.post(app.url("/api/v2/file_asset")).multipart(file("kept.png", png)).send().await.unwrap().json().await.unwrap();
+    let up: serde_json::Value = app
+        .client
+        .post(app.url("/api/v2/file_asset"))
+        .multipart(file("kept.png", png))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let body = json!({"name": "Kept", "uri": up["uri"], "ext": ".png", "mimetype": "image", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 10, "is_enabled": true});
-    let a: serde_json::Value = app.post_json("/api/v2/assets", &body).await.json().await.unwrap();
+    let a: serde_json::Value = app
+        .post_json("/api/v2/assets", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
     let op = app.state.storage.operator();
     let t = app.tenant();
     let orphan = format!("tenants/{}/assets/orphan.png", t.id());
-    op.write(&orphan, b"left behind by a crash".to_vec()).await.unwrap();
-    let part = format!("tenants/{}/uploads/efefefefefefefefefefefefefefefef/00000000000000000000", t.id());
+    op.write(&orphan, b"left behind by a crash".to_vec())
+        .await
+        .unwrap();
+    let part = format!(
+        "tenants/{}/uploads/efefefefefefefefefefefefefefefef/00000000000000000000",
+        t.id()
+    );
     op.write(&part, b"abandoned".to_vec()).await.unwrap();
 
     // Young files are left alone.
-    let r = signate::services::gc::collect(&app.state, &t, signate::services::gc::GRACE, signate::services::gc::UPLOAD_GRACE).await.unwrap();
+    let r = signate::services::gc::collect(
+        &app.state,
+        &t,
+        signate::services::gc::GRACE,
+        signate::services::gc::UPLOAD_GRACE,
+    )
+    .await
+    .unwrap();
     assert_eq!(r, signate::services::gc::Report::default());
     assert!(op.exists(&orphan).await.unwrap());
     // Past the grace period only what no row points to goes.
-    let r = signate::services::gc::collect(&app.state, &t, Duration::ZERO, Duration::ZERO).await.unwrap();
+    let r = signate::services::gc::collect(&app.state, &t, Duration::ZERO, Duration::ZERO)
+        .await
+        .unwrap();
     assert_eq!((r.files, r.bytes, r.upload_parts), (1, 22, 1));
     assert!(!op.exists(&orphan).await.unwrap());
     assert!(!op.exists(&part).await.unwrap());
-    let c = app.get_json(&format!("/api/v2/assets/{}/content", a["asset_id"].as_str().unwrap()), 200).await;
+    let c = app
+        .get_json(
+            &format!("/api/v2/assets/{}/content", a["asset_id"].as_str().unwrap()),
+            200,
+        )
+        .await;
     assert_eq!(c["type"], "file", "the referenced file is still there");
 }
 
