@@ -20,8 +20,11 @@ use crate::db::schema::jobs;
 use crate::error::Error;
 use crate::tenancy::TenantScope;
 
-/// How long a claimed job may run before another worker may take it over.
-const LEASE: TimeDelta = TimeDelta::minutes(30);
+/// How long a claim lasts without renewal: a worker renews it while the job runs, so a job of
+/// a killed process is taken over within this time.
+const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// How often a running job's claim is renewed.
+const HEARTBEAT: Duration = Duration::from_secs(20);
 /// How often an idle worker looks for due jobs (it is also woken on enqueue).
 const POLL: Duration = Duration::from_secs(5);
 
@@ -195,9 +198,37 @@ fn finish(
     Ok(gave_up)
 }
 
+/// Puts jobs left "running" by a previous process back in the queue. Only for SQLite, where
+/// one process owns the database: on PostgreSQL other instances may really be running them,
+/// and their claims simply expire if they died.
+async fn requeue_orphans(state: &AppState) {
+    if state.db.backend() != crate::db::Backend::Sqlite {
+        return;
+    }
+    let requeued = state
+        .db
+        .system(|c| {
+            Ok(
+                diesel::update(jobs::table.filter(jobs::state.eq("running")))
+                    .set((
+                        jobs::state.eq("pending"),
+                        jobs::locked_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(c)?,
+            )
+        })
+        .await;
+    match requeued {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "resuming jobs interrupted by the last shutdown"),
+        Err(e) => tracing::warn!(error = %e, "could not requeue interrupted jobs"),
+    }
+}
+
 /// Runs jobs until the process ends.
 pub fn spawn_worker(state: actix_web::web::Data<AppState>) {
     tokio::spawn(async move {
+        requeue_orphans(&state).await;
         loop {
             let claimed = state.db.system(claim).await;
             match claimed {
@@ -216,9 +247,32 @@ pub fn spawn_worker(state: actix_web::web::Data<AppState>) {
 
 async fn run(state: &AppState, job: Job) {
     tracing::info!(id = job.id, kind = %job.kind, attempt = job.attempts, "job started");
-    let outcome = match job.kind.as_str() {
-        download::KIND => download::run(state, &job).await,
-        other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
+    let work = async {
+        match job.kind.as_str() {
+            download::KIND => download::run(state, &job).await,
+            other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
+        }
+    };
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(HEARTBEAT).await;
+            let id = job.id;
+            let renewed = state
+                .db
+                .system(move |c| {
+                    Ok(diesel::update(jobs::table.find(id))
+                        .set(jobs::locked_until.eq(Utc::now().naive_utc() + LEASE))
+                        .execute(c)?)
+                })
+                .await;
+            if let Err(e) = renewed {
+                tracing::warn!(id, error = %e, "could not renew a job's claim");
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = work => outcome,
+        () = heartbeat => unreachable!("the heartbeat never ends"),
     };
     match &outcome {
         Ok(()) => tracing::info!(id = job.id, kind = %job.kind, "job done"),

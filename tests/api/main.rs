@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cli;
+mod crash;
 mod foundation;
 mod jobs;
 mod legacy_assets;
