@@ -141,6 +141,7 @@ pub async fn start(config: Config) -> Result<Started, Error> {
     });
     crate::jobs::spawn_worker(state.clone());
     crate::services::gc::spawn_periodic(state.clone());
+    crate::player::power::spawn(state.clone());
     let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()

@@ -3,6 +3,7 @@
 
 pub mod playlist;
 pub mod plays;
+pub mod power;
 pub mod ws;
 
 use std::collections::HashMap;

@@ -555,3 +555,54 @@ backend_tests!(
     info_integrations_and_addresses,
     power_commands_are_opt_in,
 );
+
+#[tokio::test]
+async fn display_power_schedule_runs_the_command() {
+    let marker = tempfile::tempdir().unwrap();
+    let m = marker.path().to_path_buf();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |c| {
+        c.display_power_command = Some(format!("echo {{state}} >> {}/power", m.display()));
+    })
+    .await;
+    // An on-period that is not now: two hours from now until three hours from now, every day.
+    let now = chrono::Utc::now();
+    let on = (now + chrono::TimeDelta::hours(2))
+        .format("%H:%M")
+        .to_string();
+    let off = (now + chrono::TimeDelta::hours(3))
+        .format("%H:%M")
+        .to_string();
+    let body = json!({"timezone": "UTC", "display_power_schedule_enabled": true, "display_power_on_time": on, "display_power_off_time": off});
+    assert_eq!(
+        app.patch_json("/api/v2/device_settings", &body)
+            .await
+            .status(),
+        200
+    );
+    let log = marker.path().join("power");
+    for _ in 0..100 {
+        if std::fs::read_to_string(&log).is_ok_and(|s| !s.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), "off");
+    // Now within the on-period: the screen comes back.
+    let on = (now - chrono::TimeDelta::hours(1))
+        .format("%H:%M")
+        .to_string();
+    let body = json!({"display_power_on_time": on});
+    assert_eq!(
+        app.patch_json("/api/v2/device_settings", &body)
+            .await
+            .status(),
+        200
+    );
+    for _ in 0..100 {
+        if std::fs::read_to_string(&log).unwrap().lines().count() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "off\non\n");
+}
