@@ -3,5 +3,6 @@
 pub mod docs;
 pub mod health;
 pub mod legacy;
+pub mod live;
 pub mod media;
 pub mod session;

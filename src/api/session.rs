@@ -1,5 +1,5 @@
 //! Sign-in for the web UI: `POST /api/auth/login`, `POST /api/auth/logout`,
-//! `GET /api/auth/session`. Scripts keep using HTTP Basic.
+//! `GET /api/auth/session`, and the UI's live event stream. Scripts keep using HTTP Basic.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,11 +10,12 @@ use crate::api::legacy::error::LegacyError;
 use crate::api::legacy::{Device, OpenDevice};
 use crate::auth::{password, session};
 
-/// Every route of the UI's session API.
+/// Every route of the UI's own API.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/auth/login", web::post().to(login))
         .route("/api/auth/logout", web::post().to(logout))
-        .route("/api/auth/session", web::get().to(current));
+        .route("/api/auth/session", web::get().to(current))
+        .route("/api/events", web::get().to(crate::api::live::events));
 }
 
 fn cookie(value: String, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {

@@ -199,8 +199,40 @@ async fn player_page_is_served(app: TestApp) {
 crate::s3_tests!(media_supports_ranges_and_etags);
 
 backend_tests!(
+    ui_event_stream_reports_changes,
     playlist_carries_candidates_with_their_schedule,
     media_supports_ranges_and_etags,
     proof_of_play_batches,
     player_page_is_served,
 );
+
+async fn ui_event_stream_reports_changes(app: TestApp) {
+    use futures_util::StreamExt;
+    let res = app.get("/api/events").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut body = res.bytes_stream();
+    let mut seen = String::new();
+    // The stream opens with a comment; then a change made elsewhere arrives.
+    seen.push_str(&String::from_utf8_lossy(
+        &body.next().await.unwrap().unwrap(),
+    ));
+    let web = json!({"name": "Web", "uri": "https://example.com", "mimetype": "webpage", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 12, "is_enabled": true, "skip_asset_check": true});
+    let a = app
+        .post_json("/api/v2/assets", &web)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !seen.contains("event: assets_changed") && std::time::Instant::now() < deadline {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), body.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("event: assets_changed"), "{seen}");
+    assert!(seen.contains(a["asset_id"].as_str().unwrap()), "{seen}");
+}
