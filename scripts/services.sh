@@ -104,3 +104,11 @@ ensure_browser_tools() {
   fi
   echo "services: node $(node --version), $("$CHROMIUM" --version 2>/dev/null | head -n1)"
 }
+
+# ffmpeg/ffprobe: video durations and preview frames (the server works without them; the tests
+# check what they add).
+ensure_ffmpeg() {
+  command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 && return 0
+  echo "services: installing ffmpeg"
+  _apt_install ffmpeg
+}

@@ -43,6 +43,47 @@ pub fn parse_range(raw: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     Some(Ok(range))
 }
 
+/// `GET /media/<asset_id>/thumbnail`: the small JPEG preview, once its job has made it.
+pub async fn thumbnail(
+    screen: Screen,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, LegacyError> {
+    let dev = screen.0;
+    let asset = dev.asset(&id).await?;
+    let key = asset
+        .thumbnail_key
+        .ok_or_else(|| LegacyError::detail(404, "This asset has no preview (yet)."))?;
+    let etag = format!(
+        "\"t-{}-{:x}\"",
+        asset.asset_id,
+        asset.updated_at.and_utc().timestamp_micros()
+    );
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if fresh {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let bytes = dev
+        .state
+        .storage
+        .operator()
+        .read(&key)
+        .await
+        .map_err(|_| LegacyError::detail(404, "The preview is missing."))?
+        .to_vec();
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(bytes))
+}
+
 /// `GET /media/<asset_id>`
 pub async fn serve(
     screen: Screen,

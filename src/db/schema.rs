@@ -59,6 +59,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sha256 -> Nullable<Text>,
+        thumbnail_key -> Nullable<Text>,
     }
 }
 

@@ -4,6 +4,7 @@
 //! (a running job whose lease ran out is due again).
 
 pub mod download;
+pub mod thumbnail;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,6 +122,29 @@ pub fn enqueue<T: Serialize>(
             jobs::updated_at.eq(now),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Queues a preview of the asset when it has a stored picture or video.
+pub fn enqueue_thumbnail(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    asset: &crate::services::assets::Asset,
+) -> Result<(), Error> {
+    let visual = asset
+        .mimetype
+        .as_deref()
+        .is_some_and(|m| m.contains("image") || m.contains("video"));
+    if asset.file_key.is_some() && visual {
+        enqueue(
+            conn,
+            scope,
+            thumbnail::KIND,
+            &thumbnail::Thumbnail {
+                asset_id: asset.asset_id.clone(),
+            },
+        )?;
+    }
     Ok(())
 }
 
@@ -250,6 +274,7 @@ async fn run(state: &AppState, job: Job) {
     let work = async {
         match job.kind.as_str() {
             download::KIND => download::run(state, &job).await,
+            thumbnail::KIND => thumbnail::run(state, &job).await,
             other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
         }
     };

@@ -66,7 +66,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/player/playlist", web::get().to(playlist::get))
         .route("/api/player/plays", web::post().to(plays::record))
         .route("/api/player/plays", web::get().to(plays::recent))
-        .route("/media/{asset_id}", web::get().to(crate::api::media::serve));
+        .route("/media/{asset_id}", web::get().to(crate::api::media::serve))
+        .route(
+            "/media/{asset_id}/thumbnail",
+            web::get().to(crate::api::media::thumbnail),
+        );
 }
 
 async fn redirect_to_player() -> actix_web::HttpResponse {

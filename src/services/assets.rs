@@ -45,6 +45,8 @@ pub struct Asset {
     pub updated_at: NaiveDateTime,
     /// SHA-256 (hex) of the stored file.
     pub sha256: Option<String>,
+    /// Storage key of a small JPEG preview.
+    pub thumbnail_key: Option<String>,
 }
 
 impl Asset {
@@ -78,6 +80,7 @@ impl Asset {
             created_at: now,
             updated_at: now,
             sha256: None,
+            thumbnail_key: None,
         }
     }
 

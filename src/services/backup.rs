@@ -462,11 +462,12 @@ pub async fn restore(
         .write(scope, move |c| {
             let old: Vec<Option<String>> = assets::list(c, &s)?
                 .into_iter()
-                .map(|a| a.file_key)
+                .flat_map(|a| [a.file_key, a.thumbnail_key])
                 .collect();
             assets::delete_all(c, &s)?;
             for a in &assets {
                 assets::insert(c, &s, a)?;
+                crate::jobs::enqueue_thumbnail(c, &s, a)?;
             }
             settings::save(c, &s, &settings_new)?;
             Ok(old)

@@ -336,10 +336,10 @@ pub async fn probe_duration(input: &str) -> Option<i64> {
     }
 }
 
-/// The duration of a stored video, when the storage is a local disk ffprobe can read.
+/// The duration of a stored video (ffprobe reads the file on disk, or S3 through a
+/// presigned URL).
 pub async fn probe_stored_duration(storage: &Storage, key: &str) -> Option<i64> {
-    let path = storage.local_path(key)?;
-    probe_duration(&path.to_string_lossy()).await
+    probe_duration(&storage.tool_input(key).await?).await
 }
 
 #[cfg(test)]

@@ -239,6 +239,23 @@ impl Storage {
         Some(root.join(key.trim_start_matches('/')))
     }
 
+    /// Where a tool such as ffmpeg can read `key`: the file on local disk, or a presigned URL
+    /// valid for ten minutes on S3; `None` in memory.
+    pub async fn tool_input(&self, key: &str) -> Option<String> {
+        match self.backend {
+            StorageBackend::Fs => self
+                .local_path(key)
+                .map(|p| p.to_string_lossy().into_owned()),
+            StorageBackend::S3 => self
+                .op
+                .presign_read(key, Duration::from_secs(600))
+                .await
+                .ok()
+                .map(|r| r.uri().to_string()),
+            StorageBackend::Memory => None,
+        }
+    }
+
     /// `tenants/<tenant_id>/<rest>`; `rest` must be made of checked segments (the callers build
     /// it from ids and fixed words, never from raw user input).
     pub fn tenant_key(scope: &TenantScope, rest: &str) -> String {

@@ -196,9 +196,13 @@ async fn player_page_is_served(app: TestApp) {
     );
 }
 
-crate::s3_tests!(media_supports_ranges_and_etags);
+crate::s3_tests!(
+    media_supports_ranges_and_etags,
+    thumbnails_are_made_for_pictures_and_videos
+);
 
 backend_tests!(
+    thumbnails_are_made_for_pictures_and_videos,
     ui_event_stream_reports_changes,
     playlist_carries_candidates_with_their_schedule,
     media_supports_ranges_and_etags,
@@ -235,4 +239,72 @@ async fn ui_event_stream_reports_changes(app: TestApp) {
     }
     assert!(seen.contains("event: assets_changed"), "{seen}");
     assert!(seen.contains(a["asset_id"].as_str().unwrap()), "{seen}");
+}
+
+async fn thumbnails_are_made_for_pictures_and_videos(app: TestApp) {
+    use std::io::Cursor;
+    let mut png = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        800,
+        600,
+        image::Rgb([20, 120, 220]),
+    ))
+    .write_to(&mut png, image::ImageFormat::Png)
+    .unwrap();
+    let id = upload_image(&app, png.into_inner(), true).await;
+    let thumb = wait_thumbnail(&app, &id).await;
+    let picture = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((picture.width(), picture.height()), (240, 180));
+
+    let has_ffmpeg = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok();
+    let video = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/anthias-2026.08.2-lobby.tar.gz"
+    ))
+    .unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&video[..]));
+    let mut mp4 = Vec::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().to_string_lossy().ends_with(".mp4") {
+            std::io::Read::read_to_end(&mut entry, &mut mp4).unwrap();
+        }
+    }
+    let form = Form::new().part("file_upload", Part::bytes(mp4).file_name("clip.mp4"));
+    let up: Value = app
+        .client
+        .post(app.url("/api/v2/file_asset"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"name": "clip", "uri": up["uri"], "ext": ".mp4", "mimetype": "video", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 0, "is_enabled": true});
+    let a: Value = app
+        .post_json("/api/v2/assets", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    if has_ffmpeg {
+        let thumb = wait_thumbnail(&app, a["asset_id"].as_str().unwrap()).await;
+        assert!(image::load_from_memory(&thumb).is_ok());
+    }
+}
+
+async fn wait_thumbnail(app: &TestApp, id: &str) -> Vec<u8> {
+    for _ in 0..200 {
+        let res = app.get(&format!("/media/{id}/thumbnail")).await;
+        if res.status() == 200 {
+            assert_eq!(res.headers()["content-type"], "image/jpeg");
+            return res.bytes().await.unwrap().to_vec();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no thumbnail for {id}");
 }

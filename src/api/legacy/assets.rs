@@ -576,6 +576,7 @@ pub async fn create(
             if let Some(d) = &download {
                 jobs::enqueue(c, &scope, jobs::download::KIND, d)?;
             }
+            jobs::enqueue_thumbnail(c, &scope, &row)?;
             if modern {
                 assets::reindex_active(c, &scope, &row, Utc::now(), tz)?;
             }
@@ -668,11 +669,14 @@ pub async fn delete(dev: Device, id: web::Path<String>) -> Result<HttpResponse, 
         .db
         .write(&dev.scope, move |c| assets::delete(c, &scope, &asset_id))
         .await?;
-    if let Some(key) = &asset.file_key
-        && let Err(e) = dev.state.storage.operator().delete(key).await
+    for key in [&asset.file_key, &asset.thumbnail_key]
+        .into_iter()
+        .flatten()
     {
-        // The row is gone; the garbage collector will find the file.
-        tracing::warn!(%key, error = %e, "could not delete an asset's file");
+        if let Err(e) = dev.state.storage.operator().delete(key).await {
+            // The row is gone; the garbage collector will find the file.
+            tracing::warn!(%key, error = %e, "could not delete an asset's file");
+        }
     }
     dev.state.events.publish(Event::ViewerCommand {
         tenant_id: dev.scope.id().to_string(),
