@@ -383,7 +383,7 @@ async fn configured_commands_run() {
             .trim(),
         "off"
     );
-    for _ in 0..100 {
+    for _ in 0..500 {
         if marker.path().join("rebooted").exists() {
             return;
         }
@@ -580,7 +580,7 @@ async fn display_power_schedule_runs_the_command() {
         200
     );
     let log = marker.path().join("power");
-    for _ in 0..100 {
+    for _ in 0..300 {
         if std::fs::read_to_string(&log).is_ok_and(|s| !s.is_empty()) {
             break;
         }
@@ -598,7 +598,7 @@ async fn display_power_schedule_runs_the_command() {
             .status(),
         200
     );
-    for _ in 0..100 {
+    for _ in 0..300 {
         if std::fs::read_to_string(&log).unwrap().lines().count() == 2 {
             break;
         }
