@@ -52,11 +52,17 @@ impl FromRequest for Screen {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let local = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
-            Device::resolve(&req, !local).await.map(Screen)
-        })
+        Box::pin(async move { Device::resolve(&req, !is_local(&req)).await.map(Screen) })
     }
+}
+
+/// A request from this machine itself, not relayed: a reverse proxy on the same host connects
+/// from loopback too, but says whom it relays for, and those requests must authenticate.
+fn is_local(req: &HttpRequest) -> bool {
+    let relayed = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h));
+    !relayed && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
 }
 
 /// The player's routes.

@@ -308,3 +308,39 @@ async fn wait_thumbnail(app: &TestApp, id: &str) -> Vec<u8> {
     }
     panic!("no thumbnail for {id}");
 }
+
+#[tokio::test]
+async fn screens_need_credentials_unless_truly_local() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let enable = json!({"auth_backend": "auth_basic", "username": "op", "password": "horse battery", "password_2": "horse battery"});
+    assert_eq!(
+        app.patch_json("/api/v2/device_settings", &enable)
+            .await
+            .status(),
+        200
+    );
+    // The kiosk browser on the device itself needs no password…
+    assert_eq!(app.get("/api/player/playlist").await.status(), 200);
+    // …but a request relayed by a reverse proxy on the same host does.
+    let res = app
+        .client
+        .get(app.url("/api/player/playlist"))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app
+        .client
+        .get(app.url("/media/x"))
+        .header("Forwarded", "for=203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        app.get("/api/v2/assets").await.status(),
+        401,
+        "the API itself always asks"
+    );
+}
