@@ -18,10 +18,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/events", web::get().to(crate::api::live::events));
 }
 
-fn cookie(value: String, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
+/// The session cookie; `Secure` when the browser came over HTTPS (directly or through a proxy
+/// that says so).
+fn cookie(
+    req: &HttpRequest,
+    value: String,
+    max_age: actix_web::cookie::time::Duration,
+) -> Cookie<'static> {
     Cookie::build(session::COOKIE, value)
         .path("/")
         .http_only(true)
+        .secure(req.connection_info().scheme() == "https")
         .same_site(SameSite::Strict)
         .max_age(max_age)
         .finish()
@@ -45,11 +52,13 @@ async fn login(
             .to_string()
     };
     let (user, pass) = (field("username"), field("password"));
-    let ok = user == dev.settings.username && password::verify(&pass, &dev.settings.password_hash);
+    // Both checked every time, so timing does not reveal a valid user name.
+    let password_ok = password::verify_gated(&pass, &dev.settings.password_hash).await;
+    let ok =
+        crate::auth::basic::constant_time_eq(user.as_bytes(), dev.settings.username.as_bytes())
+            & password_ok;
     if !ok {
         tracing::warn!(peer = ?req.peer_addr(), "failed sign-in");
-        // Slow down guessing without holding a worker thread.
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         return Err(LegacyError::detail(401, "Invalid username or password."));
     }
     let token = dev
@@ -58,7 +67,7 @@ async fn login(
         .open(&dev.settings.username, &dev.settings.password_hash);
     let age = actix_web::cookie::time::Duration::seconds(session::IDLE.as_secs() as i64);
     Ok(HttpResponse::Ok()
-        .cookie(cookie(token, age))
+        .cookie(cookie(&req, token, age))
         .json(json!({ "auth_required": true, "username": dev.settings.username })))
 }
 
@@ -69,6 +78,7 @@ async fn logout(dev: OpenDevice, req: HttpRequest) -> HttpResponse {
     }
     HttpResponse::NoContent()
         .cookie(cookie(
+            &req,
             String::new(),
             actix_web::cookie::time::Duration::ZERO,
         ))

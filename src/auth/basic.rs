@@ -28,7 +28,7 @@ pub struct VerifiedCache {
 
 impl VerifiedCache {
     /// Whether `header` carries `username` and the password of `password_hash`.
-    pub fn check(&self, header: &str, username: &str, password_hash: &str) -> bool {
+    pub async fn check(&self, header: &str, username: &str, password_hash: &str) -> bool {
         {
             let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((hash, user, seen)) = last.as_ref()
@@ -42,8 +42,9 @@ impl VerifiedCache {
         let Some((user, pass)) = parse(header) else {
             return false;
         };
-        let ok = constant_time_eq(user.as_bytes(), username.as_bytes())
-            & super::password::verify(&pass, password_hash);
+        // Always verify, so the time taken does not tell whether the user name was right.
+        let password_ok = super::password::verify_gated(&pass, password_hash).await;
+        let ok = constant_time_eq(user.as_bytes(), username.as_bytes()) & password_ok;
         if ok {
             *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((
                 password_hash.to_string(),
@@ -55,7 +56,8 @@ impl VerifiedCache {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares without stopping at the first difference.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -66,8 +68,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_and_verifies() {
+    #[tokio::test]
+    async fn parses_and_verifies() {
         let header = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode("admin:s3cret-pass")
@@ -76,10 +78,10 @@ mod tests {
         assert_eq!(parse("Bearer x"), None);
         let hash = crate::auth::password::hash("s3cret-pass").unwrap();
         let cache = VerifiedCache::default();
-        assert!(cache.check(&header, "admin", &hash));
-        assert!(cache.check(&header, "admin", &hash), "cached");
-        assert!(!cache.check(&header, "root", &hash));
+        assert!(cache.check(&header, "admin", &hash).await);
+        assert!(cache.check(&header, "admin", &hash).await, "cached");
+        assert!(!cache.check(&header, "root", &hash).await);
         let other = crate::auth::password::hash("s3cret-pass").unwrap();
-        assert!(!cache.check("Basic Zm9vOmJhcg==", "admin", &other));
+        assert!(!cache.check("Basic Zm9vOmJhcg==", "admin", &other).await);
     }
 }

@@ -24,6 +24,26 @@ pub fn verify(password: &str, hash: &str) -> bool {
     }
 }
 
+/// At most two argon2 verifications run at once, each on a blocking thread; a failed one
+/// holds its turn half a second longer. A flood of wrong passwords then queues here instead of
+/// taking every worker, and guessing is slow.
+static GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// [`verify`] for request handlers: off the async executor, rate-limited, slow to fail.
+pub async fn verify_gated(password: &str, hash: &str) -> bool {
+    let Ok(_turn) = GATE.acquire().await else {
+        return false;
+    };
+    let (p, h) = (password.to_string(), hash.to_string());
+    let ok = tokio::task::spawn_blocking(move || verify(&p, &h))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    ok
+}
+
 /// Django's four password validators, as Anthias applies them when auth is first enabled;
 /// the messages are joined by spaces like upstream's.
 pub fn check_strength(password: &str, username: &str) -> Result<(), String> {

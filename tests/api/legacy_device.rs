@@ -548,7 +548,60 @@ async fn ui_session_login(app: TestApp) {
     );
 }
 
+async fn other_sites_cannot_drive_the_device(app: TestApp) {
+    // Auth is off: any browser could reach the device, so pages of other sites are refused.
+    let res = app
+        .client
+        .post(app.url("/api/v2/reboot"))
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app
+        .client
+        .get(app.url("/api/v2/assets/control/next"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let body = json!({"name": "x", "uri": "https://example.com", "mimetype": "webpage", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 5, "is_enabled": true, "skip_asset_check": true});
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
+    // Reading is fine, and so are scripts (no Origin) and our own pages.
+    let res = app
+        .client
+        .get(app.url("/api/v2/assets"))
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get("/api/v2/assets/control/next").await.status(), 200);
+    let own = format!("http://{}", app.addr);
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets"))
+        .header("Origin", own)
+        .header("Sec-Fetch-Site", "same-origin")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
 backend_tests!(
+    other_sites_cannot_drive_the_device,
     ui_session_login,
     settings_validation_and_time_zone,
     basic_auth_lifecycle,

@@ -351,11 +351,11 @@ fn apply(a: &mut Asset, i: &Input) {
 }
 
 /// Both daily times or neither, judged on the state after the change.
-fn check_window(a: &Asset) -> Result<(), LegacyError> {
+fn check_window(a: &Asset) -> Result<(), crate::error::Error> {
     let msg = "play_time_from and play_time_to must be set together.";
     match (&a.play_time_from, &a.play_time_to) {
-        (Some(_), None) => Err(LegacyError::fields_one("play_time_to", msg)),
-        (None, Some(_)) => Err(LegacyError::fields_one("play_time_from", msg)),
+        (Some(_), None) => Err(crate::error::Error::invalid("play_time_to", msg)),
+        (None, Some(_)) => Err(crate::error::Error::invalid("play_time_from", msg)),
         _ => Ok(()),
     }
 }
@@ -619,28 +619,33 @@ pub async fn update(
         Version::V1 | Version::V1_1 => body::model_object(body)?,
         _ => body::require_object(body)?,
     };
-    let mut a = dev.asset(&id).await?;
+    dev.asset(&id).await?; // an unknown id is a 404 before any field error, as upstream
     let input = parse_update(&data, v, partial)?;
-    apply(&mut a, &input);
-    if let Some(p) = input.is_processing {
-        a.is_processing = p;
-    }
-    // A video's duration is measured, not edited (upstream skips it for video rows).
-    if let Some(d) = input.duration
-        && !a.is_video()
-    {
-        a.duration = Some(d);
-    }
-    if v == Version::V2 {
-        check_window(&a)?;
-    }
-    let scope = dev.scope.clone();
+    let (scope, id) = (dev.scope.clone(), id.into_inner());
     let tz = dev.tz();
     let reindex = matches!(v, Version::V1_2 | Version::V2);
+    // Read, change and write in one transaction: a job finishing meanwhile (a download filling
+    // in the file) must not be undone by an edit made from an older copy of the row.
     let saved = dev
         .state
         .db
         .write(&dev.scope, move |c| {
+            let mut a = assets::get(c, &scope, &id)?.ok_or_else(|| {
+                crate::error::Error::NotFound("No Asset matches the given query.".into())
+            })?;
+            apply(&mut a, &input);
+            if let Some(p) = input.is_processing {
+                a.is_processing = p;
+            }
+            // A video's duration is measured, not edited (upstream skips it for video rows).
+            if let Some(d) = input.duration
+                && !a.is_video()
+            {
+                a.duration = Some(d);
+            }
+            if v == Version::V2 {
+                check_window(&a)?;
+            }
             assets::update(c, &scope, &a)?;
             if reindex {
                 assets::reindex_active(c, &scope, &a, Utc::now(), tz)?;

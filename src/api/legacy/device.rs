@@ -251,6 +251,10 @@ pub async fn patch_settings(
         return Err(LegacyError::fields(f.errors));
     }
 
+    let current = match current.filter(|c| !c.is_empty()) {
+        Some(c) => Some(password::verify_gated(&c, &old.password_hash).await),
+        None => None,
+    };
     apply_auth(
         &old, &mut new, backend, username, password, password_2, current,
     )
@@ -323,7 +327,8 @@ fn default_assets(scope: &crate::tenancy::TenantScope, duration: i64) -> Vec<ass
 }
 
 /// Anthias's `apply_auth_settings`: who may turn authentication on or off, and change the
-/// operator's name or password. Messages are upstream's.
+/// operator's name or password. Messages are upstream's. `current` says whether the current
+/// password was given and right (checked beforehand, off the executor and rate-limited).
 fn apply_auth(
     old: &DeviceSettings,
     new: &mut DeviceSettings,
@@ -331,15 +336,16 @@ fn apply_auth(
     username: Option<String>,
     password: Option<String>,
     password_2: Option<String>,
-    current: Option<String>,
+    current: Option<bool>,
 ) -> Result<(), String> {
     let backend = backend.unwrap_or_else(|| old.auth_backend.clone());
     let has_operator = !old.username.is_empty() && !old.password_hash.is_empty();
+    // `current`: whether a current password was given, and whether it was right.
     let current_ok = || -> Result<(), String> {
-        match current.as_deref().filter(|c| !c.is_empty()) {
+        match current {
             None => Err(String::new()),
-            Some(c) if password::verify(c, &old.password_hash) => Ok(()),
-            Some(_) => Err("Incorrect current password.".into()),
+            Some(true) => Ok(()),
+            Some(false) => Err("Incorrect current password.".into()),
         }
     };
     let password = password.filter(|p| !p.is_empty());

@@ -54,8 +54,9 @@ impl Device {
             )
         })?;
         let settings = state.settings(&scope).await?;
+        refuse_cross_site(req)?;
         if check_auth && settings.auth_enabled() {
-            authorize(req, &state, &settings)?;
+            authorize(req, &state, &settings).await?;
         }
         Ok(Device {
             state,
@@ -93,7 +94,7 @@ impl FromRequest for Device {
 }
 
 /// Checks the operator's credentials: HTTP Basic (scripts) or the UI's session cookie.
-fn authorize(
+async fn authorize(
     req: &HttpRequest,
     state: &AppState,
     settings: &DeviceSettings,
@@ -104,6 +105,7 @@ fn authorize(
         return if state
             .basic_auth
             .check(h, &settings.username, &settings.password_hash)
+            .await
         {
             Ok(())
         } else {
@@ -118,7 +120,7 @@ fn authorize(
             .sessions
             .check(cookie.value(), &settings.username, &settings.password_hash)
     {
-        return check_origin(req);
+        return Ok(());
     }
     Err(challenge(LegacyError::detail(
         401,
@@ -126,26 +128,32 @@ fn authorize(
     )))
 }
 
-/// A cookie-authenticated write must come from our own pages (the cookie is `SameSite=Strict`
-/// already; this also covers browsers that send it anyway).
-fn check_origin(req: &HttpRequest) -> Result<(), LegacyError> {
-    if req.method().is_safe() {
+/// Another site's page must not drive this server through the visitor's browser, whatever
+/// credentials that browser holds (a cached Basic login, the session cookie, or none when auth
+/// is off): writes need our own Origin, and neither writes nor player commands may come from a
+/// cross-site page. Scripts send neither header and are not affected.
+fn refuse_cross_site(req: &HttpRequest) -> Result<(), LegacyError> {
+    let changes_state = !req.method().is_safe() || req.path().contains("/assets/control/");
+    if !changes_state {
         return Ok(());
     }
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    let host = req.connection_info().host().to_string();
-    match origin {
-        Some(o) if o.split_once("://").map(|(_, h)| h) != Some(host.as_str()) => {
-            Err(LegacyError::detail(
-                403,
-                "CSRF Failed: Origin checking failed - the request did not come from this server's pages.",
-            ))
-        }
-        _ => Ok(()),
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let refused = || {
+        LegacyError::detail(
+            403,
+            "CSRF Failed: Origin checking failed - the request did not come from this server's pages.",
+        )
+    };
+    if header("sec-fetch-site") == Some("cross-site") {
+        return Err(refused());
     }
+    if let Some(origin) = header("origin") {
+        let host = req.connection_info().host().to_string();
+        if origin.split_once("://").map(|(_, h)| h) != Some(host.as_str()) {
+            return Err(refused());
+        }
+    }
+    Ok(())
 }
 
 /// A device request on an endpoint that is open whatever the auth setting.
