@@ -108,9 +108,19 @@ pub async fn serve(
         size,
         asset.updated_at.and_utc().timestamp_micros()
     );
-    let mime = mime_guess::from_path(&key)
+    // Only pictures and videos are shown inline; anything else a file may claim to be (HTML,
+    // SVG with scripts, …) is a download, and nothing served here may run script on our origin.
+    let guessed = mime_guess::from_path(&key)
         .first_raw()
         .unwrap_or("application/octet-stream");
+    let inline = (guessed.starts_with("image/") && guessed != "image/svg+xml")
+        || guessed.starts_with("video/")
+        || guessed.starts_with("audio/");
+    let mime = if inline {
+        guessed
+    } else {
+        "application/octet-stream"
+    };
     let not_modified = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -141,7 +151,11 @@ pub async fn serve(
         .insert_header((header::ETAG, etag))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("Content-Security-Policy", "sandbox"))
         .no_chunking(length);
+    if !inline {
+        res.insert_header((header::CONTENT_DISPOSITION, "attachment"));
+    }
     if status == actix_web::http::StatusCode::PARTIAL_CONTENT {
         res.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}")));
     }

@@ -213,6 +213,9 @@ pub async fn create(
             Ok((settings::load(c, &s)?, assets::list(c, &s)?))
         })
         .await?;
+    // Credentials stay on the device: a backup can be downloaded and passed around.
+    let mut settings = settings;
+    settings.password_hash.clear();
     let manifest = Manifest {
         format: FORMAT.into(),
         version: 1,
@@ -279,13 +282,20 @@ struct Plan {
     assets: Vec<(Asset, Option<PathBuf>)>,
 }
 
-/// Unpacks `archive` (a local `.tar.gz`) into `staging` and reads what it holds. Blocking.
+/// Most entries an archive may hold.
+const MAX_ENTRIES: usize = 100_000;
+
+/// Unpacks `archive` (a local `.tar.gz`) into `staging` and reads what it holds, extracting at
+/// most `budget` bytes (a gzip bomb must not fill the disk the database is on). Blocking.
 fn unpack(
     archive: &Path,
     staging: &Path,
     scope: &TenantScope,
     current: &DeviceSettings,
+    budget: u64,
 ) -> Result<Plan, RestoreError> {
+    let mut left = budget;
+    let mut count = 0usize;
     let invalid = |why: String| RestoreError::Invalid(why);
     let file = std::fs::File::open(archive).map_err(|e| invalid(e.to_string()))?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
@@ -300,6 +310,15 @@ fn unpack(
     let entries = tar.entries().map_err(|e| invalid(e.to_string()))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| invalid(e.to_string()))?;
+        count += 1;
+        if count > MAX_ENTRIES {
+            return Err(invalid(format!("more than {MAX_ENTRIES} entries")));
+        }
+        let size = entry.header().size().unwrap_or(0);
+        if size > left {
+            return Err(invalid(format!("unpacks to more than {budget} bytes")));
+        }
+        left -= size;
         let path = entry
             .path()
             .map_err(|e| invalid(e.to_string()))?
@@ -349,18 +368,16 @@ fn unpack(
         if m.format != FORMAT {
             return Err(invalid("not a Signate backup".into()));
         }
-        let assets = m
-            .assets
-            .into_iter()
-            .map(|r| {
-                let file = r.file.as_ref().and_then(|f| staged.get(f).cloned());
-                (r.into_asset(scope), file)
-            })
-            .collect();
-        return Ok(Plan {
-            settings: m.settings,
-            assets,
-        });
+        let mut assets = Vec::with_capacity(m.assets.len());
+        for r in m.assets {
+            let file = r.file.as_ref().and_then(|f| staged.get(f).cloned());
+            let a = r.into_asset(scope);
+            check_row(&a)?;
+            assets.push((a, file));
+        }
+        let mut settings = m.settings;
+        keep_credentials(&mut settings, current);
+        return Ok(Plan { settings, assets });
     }
     let anthias = (tops.contains(".anthias") && tops.contains("anthias_assets"))
         || (tops.contains(".screenly") && tops.contains("screenly_assets"));
@@ -369,6 +386,9 @@ fn unpack(
     }
     let db = anthias_db.ok_or_else(|| invalid("the Anthias backup has no database".into()))?;
     let rows = super::anthias::read_assets(&db, scope).map_err(invalid)?;
+    for a in &rows {
+        check_row(a)?;
+    }
     let mut settings = current.clone();
     if let Some(conf) = anthias_conf {
         super::anthias::apply_conf(&conf, &mut settings);
@@ -388,6 +408,36 @@ fn unpack(
     Ok(Plan { settings, assets })
 }
 
+/// Who may sign in is the device's business, not the archive's: a restore never changes it.
+fn keep_credentials(settings: &mut DeviceSettings, current: &DeviceSettings) {
+    settings.auth_backend = current.auth_backend.clone();
+    settings.username = current.username.clone();
+    settings.password_hash = current.password_hash.clone();
+}
+
+/// A restored row must look like one this server could have made: a plain id (it becomes part
+/// of storage keys) and a URI that is a URL of ours or a local path.
+fn check_row(a: &Asset) -> Result<(), RestoreError> {
+    let id_ok = !a.asset_id.is_empty()
+        && a.asset_id.len() <= 64
+        && a.asset_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let uri_ok = match a.uri.as_deref() {
+        None => true,
+        Some(u) if u.starts_with('/') => !u.split('/').any(|seg| seg == ".."),
+        Some(u) => super::content::check_url(u).is_ok(),
+    };
+    if id_ok && uri_ok {
+        Ok(())
+    } else {
+        Err(RestoreError::Invalid(format!(
+            "asset {:?} has an unusable id or URI",
+            a.asset_id
+        )))
+    }
+}
+
 fn read_small(entry: &mut impl Read) -> Result<Vec<u8>, RestoreError> {
     let mut buf = Vec::new();
     entry
@@ -404,8 +454,8 @@ fn copy_entry(entry: &mut impl Read, to: &Path) -> Result<(), RestoreError> {
     Ok(())
 }
 
-/// Restores the tenant from a local archive file. The settings' credentials are kept from
-/// `current` when the archive is an Anthias backup (its password hashes are Django's).
+/// Restores the tenant from a local archive file. Who may sign in stays as it is on the device
+/// (backups carry no password hashes; Anthias's are Django's anyway).
 pub async fn restore(
     state: &crate::app::AppState,
     scope: &TenantScope,
@@ -419,10 +469,13 @@ pub async fn restore(
         scope.clone(),
         (*current).clone(),
     );
-    let plan =
-        tokio::task::spawn_blocking(move || unpack(&archive_p, &work_p, &scope_b, &current_b))
-            .await
-            .map_err(|e| RestoreError::Other(Error::Internal(e.to_string())))??;
+    // What the archive may unpack to: twice the largest file allowed.
+    let budget = state.config.max_upload_bytes.saturating_mul(2);
+    let plan = tokio::task::spawn_blocking(move || {
+        unpack(&archive_p, &work_p, &scope_b, &current_b, budget)
+    })
+    .await
+    .map_err(|e| RestoreError::Other(Error::Internal(e.to_string())))??;
 
     // Files first, under a fresh folder, so nothing current is overwritten.
     let op = state.storage.operator();

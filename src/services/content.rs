@@ -71,12 +71,18 @@ pub fn valid_file_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
-/// An extension a client may ask for (`ext` of v1.2/v2): `.` and 1–10 letters or digits.
+/// An extension a client may ask for (`ext` of v1.2/v2): `.` and 1–10 letters or digits that
+/// name a picture or video type (an uploaded file must not become `.html`).
 pub fn valid_ext(ext: &str) -> bool {
     ext.len() >= 2
         && ext.len() <= 11
         && ext.starts_with('.')
         && ext[1..].bytes().all(|b| b.is_ascii_alphanumeric())
+        && mime_guess::from_ext(&ext[1..])
+            .first_raw()
+            .is_some_and(|m| {
+                (m.starts_with("image/") && m != "image/svg+xml") || m.starts_with("video/")
+            })
 }
 
 /// Upstream `validate_url`: http, https or rtsp with a host.
@@ -395,7 +401,14 @@ mod tests {
         assert!(!valid_file_name("../etc/passwd"));
         assert!(!valid_file_name("a/b"));
         assert!(!valid_file_name(".hidden"));
-        assert!(valid_ext(".mp4") && !valid_ext("mp4") && !valid_ext("./x") && !valid_ext("."));
+        assert!(
+            valid_ext(".mp4")
+                && valid_ext(".PNG")
+                && !valid_ext("mp4")
+                && !valid_ext("./x")
+                && !valid_ext(".")
+        );
+        assert!(!valid_ext(".html") && !valid_ext(".svg") && !valid_ext(".exe"));
     }
 
     #[test]

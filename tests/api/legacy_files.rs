@@ -509,7 +509,78 @@ crate::s3_tests!(
     backup_round_trip,
 );
 
+async fn backups_carry_no_credentials_and_restores_keep_the_devices(app: TestApp) {
+    let enable = json!({"auth_backend": "auth_basic", "username": "op", "password": "horse battery", "password_2": "horse battery"});
+    assert_eq!(
+        app.patch_json("/api/v2/device_settings", &enable)
+            .await
+            .status(),
+        200
+    );
+    let auth = format!("Basic {}", {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode("op:horse battery")
+    });
+    let res = app
+        .client
+        .post(app.url("/api/v2/backup"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    let name: String = res.json().await.unwrap();
+    let archive = app
+        .client
+        .get(app.url(&format!("/static_with_mime/{name}")))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&archive[..]));
+    let mut manifest = String::new();
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().ends_with("manifest.json") {
+            entry.read_to_string(&mut manifest).unwrap();
+        }
+    }
+    let m: Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        m["settings"]["password_hash"], "",
+        "no hash leaves the device"
+    );
+    // Turn auth off, then restore the backup made while it was on: the device's choice stands.
+    let off = json!({"auth_backend": "", "current_password": "horse battery"});
+    let res = app
+        .client
+        .patch(app.url("/api/v2/device_settings"))
+        .header("Authorization", &auth)
+        .json(&off)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        recover(&app, &name, archive).await,
+        (200, json!("Recovery successful."))
+    );
+    assert_eq!(
+        app.get("/api/v2/assets").await.status(),
+        200,
+        "still no password needed"
+    );
+    assert_eq!(
+        app.get_json("/api/v2/device_settings", 200).await["auth_backend"],
+        ""
+    );
+}
+
 backend_tests!(
+    backups_carry_no_credentials_and_restores_keep_the_devices,
     restores_a_real_anthias_backup,
     bad_archives_leave_data_untouched,
     upload_then_create_image_and_video,

@@ -14,8 +14,9 @@ use crate::host;
 use crate::services::{backup, quota, uploads};
 use crate::storage::Storage;
 
-/// Largest file the Anthias `content` endpoint inlines as base64 (it holds it in memory).
-const MAX_INLINE_CONTENT: u64 = 64 * 1024 * 1024;
+/// Largest file the Anthias `content` endpoint inlines as base64 (it holds the file, its
+/// base64 and the JSON in memory at once: ~3.5× this per request).
+const MAX_INLINE_CONTENT: u64 = 16 * 1024 * 1024;
 
 /// Python's `mimetypes.guess_type` for the types signage uses.
 fn guess_type(name: &str) -> Option<String> {
@@ -364,10 +365,22 @@ async fn recover_into(
         let mut file = tokio::fs::File::create(&archive)
             .await
             .map_err(|e| LegacyError::error(500, format!("cannot stage the backup: {e}")))?;
+        let max = dev.state.config.max_upload_bytes;
+        let mut size = 0u64;
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| {
                 LegacyError::detail(400, format!("The upload was interrupted: {e}"))
             })?;
+            size += chunk.len() as u64;
+            if size > max {
+                return Err(LegacyError::detail(
+                    413,
+                    format!(
+                        "The backup is larger than the {} allowed.",
+                        host::filesizeformat(max)
+                    ),
+                ));
+            }
             file.write_all(&chunk)
                 .await
                 .map_err(|e| LegacyError::error(500, format!("cannot stage the backup: {e}")))?;
@@ -444,7 +457,9 @@ mod tests {
     fn extensions() {
         assert_eq!(guess_extension("image/jpeg", "a.jpeg"), ".jpg");
         assert_eq!(guess_extension("video/mp4", "a.MP4"), ".mp4");
-        assert_eq!(guess_extension("image/x-unknown", "a.xyz"), ".xyz");
+        // A name's own extension is kept only when it names a picture or video type.
+        assert_eq!(guess_extension("image/x-unknown", "a.xyz"), "");
+        assert_eq!(guess_extension("image/x-unknown", "a.JFIF"), ".jfif");
         assert_eq!(guess_type("clip.mp4").as_deref(), Some("video/mp4"));
         assert_eq!(guess_type("doc.pdf").as_deref(), Some("application/pdf"));
     }
