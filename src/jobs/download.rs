@@ -176,8 +176,10 @@ async fn youtube(state: &AppState, d: &Download, key: &str) -> Result<Stored, Fa
             "best[ext=mp4]/best",
             "--remux-video",
             "mp4",
-            "-o",
         ])
+        .arg("--max-filesize")
+        .arg(state.config.max_upload_bytes.to_string())
+        .arg("-o")
         .arg(&out)
         .arg(&d.url)
         .stdin(std::process::Stdio::null())

@@ -133,21 +133,30 @@ async fn video_frame(state: &AppState, file_key: &str) -> Result<Option<Vec<u8>>
     };
     let filter = format!("scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=decrease");
     let mut cmd = tokio::process::Command::new("ffmpeg");
-    cmd.args(["-v", "error", "-ss", "1", "-i"])
-        .arg(&path)
-        .args([
-            "-frames:v",
-            "1",
-            "-vf",
-            &filter,
-            "-f",
-            "image2",
-            "-c:v",
-            "mjpeg",
-            "pipe:1",
-        ])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
+    let protocols = crate::services::content::protocols_for(&path);
+    cmd.args([
+        "-v",
+        "error",
+        "-protocol_whitelist",
+        protocols,
+        "-ss",
+        "1",
+        "-i",
+    ])
+    .arg(&path)
+    .args([
+        "-frames:v",
+        "1",
+        "-vf",
+        &filter,
+        "-f",
+        "image2",
+        "-c:v",
+        "mjpeg",
+        "pipe:1",
+    ])
+    .stdin(std::process::Stdio::null())
+    .kill_on_drop(true);
     let out = match tokio::time::timeout(Duration::from_secs(60), cmd.output()).await {
         Ok(Ok(o)) => o,
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -159,7 +168,7 @@ async fn video_frame(state: &AppState, file_key: &str) -> Result<Option<Vec<u8>>
     }
     // Shorter than a second: take the first frame instead.
     let out = tokio::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
+        .args(["-v", "error", "-protocol_whitelist", protocols, "-i"])
         .arg(&path)
         .args([
             "-frames:v",

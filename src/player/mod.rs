@@ -58,11 +58,23 @@ impl FromRequest for Screen {
 
 /// A request from this machine itself, not relayed: a reverse proxy on the same host connects
 /// from loopback too, but says whom it relays for, and those requests must authenticate.
+/// The Host must name this machine too, or a page from elsewhere could reach it through DNS
+/// rebinding in the kiosk's own browser.
 fn is_local(req: &HttpRequest) -> bool {
     let relayed = ["forwarded", "x-forwarded-for", "x-real-ip"]
         .iter()
         .any(|h| req.headers().contains_key(*h));
-    !relayed && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let host_name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let local_name = matches!(host_name, "localhost" | "[::1]") || host_name.starts_with("127.");
+    !relayed && local_name && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
 }
 
 /// The player's routes.

@@ -28,8 +28,28 @@ pub struct Play {
 }
 
 /// `POST /api/player/plays`: all records of a batch or none.
-pub async fn record(screen: Screen, body: web::Bytes) -> Result<HttpResponse, LegacyError> {
+pub async fn record(
+    screen: Screen,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, LegacyError> {
     let dev = screen.0;
+    // JSON only: a form or text/plain POST is what another site's page could send unasked.
+    let json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json {
+        return Err(LegacyError::detail(
+            415,
+            "Proof-of-play batches are JSON (Content-Type: application/json).",
+        ));
+    }
     let batch: Batch = serde_json::from_slice(&body)
         .map_err(|e| LegacyError::detail(400, format!("Invalid proof-of-play batch: {e}")))?;
     if batch.plays.len() > MAX_BATCH {

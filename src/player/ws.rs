@@ -64,6 +64,17 @@ pub async fn connect(
     body: web::Payload,
 ) -> Result<HttpResponse, LegacyError> {
     let dev = screen.0;
+    // Browsers send an Origin on WebSocket upgrades and do not enforce same-origin on them:
+    // only the player page of this server may open the channel.
+    if let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) {
+        let host = req.connection_info().host().to_string();
+        if origin.split_once("://").map(|(_, h)| h) != Some(host.as_str()) {
+            return Err(LegacyError::detail(
+                403,
+                "WebSocket from another site refused.",
+            ));
+        }
+    }
     let (response, mut session, mut incoming) = actix_ws::handle(&req, body)
         .map_err(|e| LegacyError::detail(400, format!("WebSocket upgrade failed: {e}")))?;
     let state = dev.state.clone();

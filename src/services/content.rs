@@ -157,18 +157,40 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_broadcast()
                 || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])))
+                || o[0] >= 240
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (18..20).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0))
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let seg = v6.segments();
+            // NAT64 and 6to4 addresses carry an IPv4 address that decides.
+            if seg[0] == 0x64 && seg[1] == 0xff9b {
+                let v4 = std::net::Ipv4Addr::new(
+                    (seg[6] >> 8) as u8,
+                    seg[6] as u8,
+                    (seg[7] >> 8) as u8,
+                    seg[7] as u8,
+                );
+                return is_public(IpAddr::V4(v4));
+            }
+            if seg[0] == 0x2002 {
+                let v4 = std::net::Ipv4Addr::new(
+                    (seg[1] >> 8) as u8,
+                    seg[1] as u8,
+                    (seg[2] >> 8) as u8,
+                    seg[2] as u8,
+                );
+                return is_public(IpAddr::V4(v4));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xffc0) == 0xfe80
-                || (first & 0xfe00) == 0xfc00)
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] & 0xfe00) == 0xfc00)
         }
     }
 }
@@ -235,6 +257,8 @@ pub async fn guarded_request(
         }
         let host = url.host_str().unwrap_or_default().to_string();
         let client = reqwest::Client::builder()
+            // A proxy from the environment would bypass the pinned addresses.
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .timeout(timeout)
@@ -306,9 +330,22 @@ enum Probe {
     Missing,
 }
 
+/// Protocols ffprobe/ffmpeg may use on a network address: no `file` (a playlist must not
+/// pull local files in), no `concat`, `subfile` or `data` tricks.
+pub const NETWORK_PROTOCOLS: &str = "http,https,tcp,tls,rtsp,rtsps,rtp,srtp,udp";
+
+/// Protocols for reading `input`: a local file only, or the network ones.
+pub fn protocols_for(input: &str) -> &'static str {
+    if input.starts_with('/') {
+        "file"
+    } else {
+        NETWORK_PROTOCOLS
+    }
+}
+
 async fn ffprobe(input: &str, what: &[&str]) -> Probe {
     let mut cmd = tokio::process::Command::new("ffprobe");
-    cmd.args(["-v", "error"])
+    cmd.args(["-v", "error", "-protocol_whitelist", protocols_for(input)])
         .args(what)
         .arg("-i")
         .arg(input)
@@ -321,6 +358,13 @@ async fn ffprobe(input: &str, what: &[&str]) -> Probe {
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Probe::Missing,
         _ => Probe::Failed,
     }
+}
+
+/// The duration of a video at a user's URL, when the SSRF guard lets the server fetch it.
+pub async fn probe_url_duration(uri: &str, allow_private: bool) -> Option<i64> {
+    let url = Url::parse(uri).ok()?;
+    guarded_addrs(&url, allow_private).await?;
+    probe_duration(uri).await
 }
 
 /// A video's duration in whole seconds (ffprobe; `None` without it or on failure).

@@ -465,7 +465,7 @@ pub async fn create(
             ));
         }
         if given == 0 && local.is_none() {
-            match content::probe_duration(&uri).await {
+            match content::probe_url_duration(&uri, dev.state.config.allow_private_urls).await {
                 Some(d) => a.duration = Some(d),
                 None if modern => {
                     return Err(LegacyError::error(

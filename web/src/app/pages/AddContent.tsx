@@ -1,0 +1,238 @@
+// Add content: a URL (type guessed, changeable) or uploaded files (chunked, resumable).
+import { useState } from "preact/hooks";
+import { ApiError, api } from "../api";
+import { Field, Link, Progress, errorText, toast } from "../components";
+import { KIND_LABEL, type Kind, guessKind, nameFromUrl } from "../format";
+import { navigate } from "../router";
+import { loadAssets, useStore } from "../store";
+import { uploadFile } from "../upload";
+
+const DAY = 86_400_000;
+
+function window30(): { start_date: string; end_date: string } {
+  const now = Date.now();
+  return { start_date: new Date(now).toISOString(), end_date: new Date(now + 30 * DAY).toISOString() };
+}
+
+function UrlForm() {
+  const { settings } = useStore();
+  const [url, setUrl] = useState("");
+  const [name, setName] = useState("");
+  const [kind, setKind] = useState<Kind | null>(null);
+  const [duration, setDuration] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const shownKind = kind ?? guessKind(url);
+  const defaultDuration =
+    shownKind === "streaming" ? settings?.default_streaming_duration ?? 300 : shownKind === "video" ? 0 : settings?.default_duration ?? 10;
+
+  async function add(e: Event) {
+    e.preventDefault();
+    const err: Record<string, string> = {};
+    const u = url.trim();
+    if (!u) err.uri = "Paste the address (URL) of the page, picture, video or stream.";
+    else if (!/^(https?|rtsp|rtmp):\/\/\S+$/i.test(u)) err.uri = "The address should start with https://, http:// or rtsp://";
+    const d = duration.trim() === "" ? defaultDuration : Number(duration);
+    if (!Number.isInteger(d) || d < 0 || d > 31536000) err.duration = "Whole seconds, from 0 to 31536000.";
+    setErrors(err);
+    if (Object.keys(err).length) return;
+    setBusy(true);
+    try {
+      await api.createAsset({
+        name: name.trim() || nameFromUrl(u),
+        uri: u,
+        mimetype: shownKind,
+        duration: shownKind === "video" ? 0 : d,
+        ...window30(),
+        is_enabled: true,
+        skip_asset_check: true,
+      });
+      toast("Added — it will play on the screen");
+      void loadAssets();
+      navigate("/");
+    } catch (ex) {
+      if (ex instanceof ApiError) setErrors(ex.fields);
+      toast(`Not added: ${errorText(ex)}`, "bad");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="form card" onSubmit={add} noValidate aria-labelledby="url-h">
+      <h2 id="url-h">From the web</h2>
+      <Field label="Address (URL)" error={errors.uri} hint="A web page, a picture, a video, a live stream or a YouTube link.">
+        <input
+          name="uri"
+          type="url"
+          inputMode="url"
+          placeholder="https://example.com"
+          value={url}
+          onInput={(e) => setUrl((e.currentTarget as HTMLInputElement).value)}
+        />
+      </Field>
+      <div class="two">
+        <Field label="Type" error={errors.mimetype}>
+          <select name="mimetype" value={shownKind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value as Kind)}>
+            {(Object.keys(KIND_LABEL) as Kind[]).map((k) => (
+              <option value={k}>{KIND_LABEL[k]}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Show for (seconds)" error={errors.duration}>
+          <input
+            name="duration"
+            inputMode="numeric"
+            placeholder={String(defaultDuration)}
+            disabled={shownKind === "video"}
+            value={shownKind === "video" ? "" : duration}
+            onInput={(e) => setDuration((e.currentTarget as HTMLInputElement).value)}
+          />
+        </Field>
+      </div>
+      <Field label="Name (optional)" error={errors.name}>
+        <input name="name" value={name} placeholder={url ? nameFromUrl(url) : "Shown in your list"} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+      </Field>
+      <p class="hint">It plays from now for 30 days; you can change that afterwards.</p>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? "Adding…" : "Add"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+interface Item {
+  key: number;
+  file: File;
+  progress: number;
+  status: "waiting" | "uploading" | "done" | "failed";
+  error?: string;
+}
+
+let itemSeq = 0;
+const ACCEPT = /\.(jpe?g|png|gif|webp|svg|bmp|mp4|webm|mov|mkv|avi|m4v)$/i;
+
+function UploadForm() {
+  const { settings } = useStore();
+  const [items, setItems] = useState<Item[]>([]);
+  const [over, setOver] = useState(false);
+
+  function update(key: number, patch: Partial<Item>) {
+    setItems((list) => list.map((i) => (i.key === key ? { ...i, ...patch } : i)));
+  }
+
+  async function run(item: Item) {
+    const isVideo = item.file.type.startsWith("video") || /\.(mp4|webm|mov|mkv|avi|m4v)$/i.test(item.file.name);
+    update(item.key, { status: "uploading", progress: 0 });
+    try {
+      const up = await uploadFile(item.file, (p) => update(item.key, { progress: p }));
+      await api.createAsset({
+        name: item.file.name.replace(/\.[^.]+$/, "") || item.file.name,
+        uri: up.uri,
+        ext: up.ext,
+        mimetype: isVideo ? "video" : "image",
+        duration: isVideo ? 0 : settings?.default_duration ?? 10,
+        ...window30(),
+        is_enabled: true,
+        skip_asset_check: true,
+      });
+      update(item.key, { status: "done", progress: 1 });
+      void loadAssets();
+    } catch (e) {
+      update(item.key, { status: "failed", error: errorText(e) });
+    }
+  }
+
+  async function addFiles(files: FileList | File[]) {
+    const fresh: Item[] = [];
+    for (const file of Array.from(files)) {
+      const item: Item = { key: ++itemSeq, file, progress: 0, status: "waiting" };
+      if (!ACCEPT.test(file.name) && !/^(image|video)\//.test(file.type)) {
+        item.status = "failed";
+        item.error = "Only pictures and videos can be uploaded.";
+      }
+      fresh.push(item);
+    }
+    setItems((list) => [...list, ...fresh]);
+    // Two at a time: enough to fill the link without starving the device.
+    const queue = fresh.filter((i) => i.status === "waiting");
+    const worker = async () => {
+      for (let it = queue.shift(); it; it = queue.shift()) await run(it);
+    };
+    await Promise.all([worker(), worker()]);
+  }
+
+  return (
+    <section class="card" aria-labelledby="up-h">
+      <h2 id="up-h">From this computer or phone</h2>
+      <label
+        class={`dropzone${over ? " over" : ""}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          if (e.dataTransfer?.files.length) void addFiles(e.dataTransfer.files);
+        }}
+      >
+        <input
+          type="file"
+          name="file_upload"
+          multiple
+          accept="image/*,video/*"
+          class="visually-hidden"
+          onChange={(e) => {
+            const input = e.currentTarget as HTMLInputElement;
+            if (input.files?.length) void addFiles(input.files);
+            input.value = "";
+          }}
+        />
+        <span class="big">Drop pictures or videos here</span>
+        <span class="button">or choose files</span>
+      </label>
+      {items.length ? (
+        <ul class="uploads">
+          {items.map((i) => (
+            <li class={`upload ${i.status}`} data-testid="upload">
+              <span class="fname">{i.file.name}</span>
+              <Progress value={i.progress} label={`Upload of ${i.file.name}`} />
+              <span class="ustatus">
+                {i.status === "done"
+                  ? "Added ✓"
+                  : i.status === "failed"
+                    ? i.error
+                    : i.status === "waiting"
+                      ? "Waiting"
+                      : `${Math.round(i.progress * 100)}%`}
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {items.some((i) => i.status === "done") ? (
+        <p>
+          <Link href="/">See your schedule →</Link>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+export function AddContentPage() {
+  return (
+    <div class="add">
+      <div class="page-head">
+        <h1>Add content</h1>
+      </div>
+      <div class="grid2">
+        <UploadForm />
+        <UrlForm />
+      </div>
+    </div>
+  );
+}
