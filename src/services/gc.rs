@@ -1,7 +1,7 @@
 //! Garbage collection of stored files: an asset file no row points to (a crash between writing
 //! a file and committing its row, a delete whose file removal failed) and upload chunks
 //! abandoned for a day are removed once they are older than a grace period, so that nothing in
-//! flight is touched.
+//! flight is touched; backups are kept for a week.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -18,13 +18,17 @@ use crate::tenancy::TenantScope;
 pub const GRACE: Duration = Duration::from_secs(3600);
 /// Age after which the chunks of an unfinished upload are removed.
 pub const UPLOAD_GRACE: Duration = Duration::from_secs(24 * 3600);
+/// How long a backup made with `POST /api/v2/backup` stays downloadable.
+pub const BACKUP_KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// What one collection removed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
+    /// Asset files and previews no row points to.
     pub files: usize,
     pub bytes: u64,
     pub upload_parts: usize,
+    pub backups: usize,
 }
 
 /// Seconds since `key` was last written (stat when the listing did not say).
@@ -53,17 +57,19 @@ pub async fn collect(
         .read(scope, move |c| {
             Ok(assets::table
                 .filter(assets::tenant_id.eq(s.id()))
-                .select(assets::file_key)
-                .load::<Option<String>>(c)?
+                .select((assets::file_key, assets::thumbnail_key))
+                .load::<(Option<String>, Option<String>)>(c)?
                 .into_iter()
+                .flat_map(|(f, t)| [f, t])
                 .flatten()
                 .collect())
         })
         .await?;
     let op = state.storage.operator();
     let mut report = Report::default();
-    let dir = Storage::tenant_key(scope, "assets/");
-    for entry in list(op, &dir).await? {
+    let mut owned = list(op, &Storage::tenant_key(scope, "assets/")).await?;
+    owned.extend(list(op, &Storage::tenant_key(scope, "thumbnails/")).await?);
+    for entry in owned {
         if !entry.metadata().is_file() || referenced.contains(entry.path()) {
             continue;
         }
@@ -88,6 +94,17 @@ pub async fn collect(
         {
             op.delete(entry.path()).await?;
             report.upload_parts += 1;
+        }
+    }
+    let backups = Storage::tenant_key(scope, "backups/");
+    for entry in list(op, &backups).await? {
+        if entry.metadata().is_file()
+            && age(op, &entry)
+                .await
+                .is_some_and(|a| a >= BACKUP_KEEP.as_secs())
+        {
+            op.delete(entry.path()).await?;
+            report.backups += 1;
         }
     }
     Ok(report)

@@ -192,6 +192,7 @@ async fn garbage_collection_removes_only_orphans(app: TestApp) {
         .await
         .unwrap();
     assert_eq!((r.files, r.bytes, r.upload_parts), (1, 22, 1));
+    assert_eq!(r.backups, 0, "backups are kept for a week");
     assert!(!op.exists(&orphan).await.unwrap());
     assert!(!op.exists(&part).await.unwrap());
     let c = app
