@@ -276,6 +276,11 @@ pub fn reindex_active(
     // Group the moves by how far they go: inserting at the front shifts every other row by
     // one, which is then one statement instead of one per row.
     let mut by_delta: HashMap<i64, Vec<&str>> = HashMap::new();
+    let positions: HashMap<&str, i32> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i as i32))
+        .collect();
     for (i, id) in ids.iter().enumerate() {
         let old = current.get(id).copied().unwrap_or(changed.play_order);
         if old != i as i32 {
@@ -283,13 +288,28 @@ pub fn reindex_active(
         }
     }
     for (delta, ids) in by_delta {
+        // A move too far for an `i32` step (a row given an extreme play_order) is written as
+        // absolute positions instead.
+        let Ok(step) = i32::try_from(delta) else {
+            for id in ids {
+                let at = positions[id];
+                diesel::update(
+                    assets::table
+                        .filter(assets::tenant_id.eq(scope.id()))
+                        .filter(assets::asset_id.eq(id)),
+                )
+                .set(assets::play_order.eq(at))
+                .execute(conn)?;
+            }
+            continue;
+        };
         for batch in ids.chunks(500) {
             diesel::update(
                 assets::table
                     .filter(assets::tenant_id.eq(scope.id()))
                     .filter(assets::asset_id.eq_any(batch)),
             )
-            .set(assets::play_order.eq(assets::play_order + delta as i32))
+            .set(assets::play_order.eq(assets::play_order + step))
             .execute(conn)?;
         }
     }

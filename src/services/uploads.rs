@@ -246,7 +246,8 @@ pub async fn head(
         .to_vec())
 }
 
-/// Streams the completed upload into `dest` and removes its parts.
+/// Streams the completed upload into `dest`. The parts stay until the caller has committed the
+/// asset and calls [`discard`]: if the row cannot be written, the upload can be used again.
 pub async fn assemble(
     storage: &Storage,
     scope: &TenantScope,
@@ -284,9 +285,7 @@ pub async fn assemble(
             }
         }
     }
-    let stored = sink.close().await?;
-    discard(storage, scope, id).await?;
-    Ok(stored)
+    sink.close().await
 }
 
 /// Removes an upload's parts.

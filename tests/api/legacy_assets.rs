@@ -613,7 +613,35 @@ async fn lists_never_show_stale_data(app: TestApp) {
     assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
 }
 
+async fn extreme_play_orders_do_not_break_ordering(app: TestApp) {
+    let mut body = v2_body();
+    body["is_enabled"] = json!(true);
+    let a = app
+        .post_json("/api/v2/assets", &body)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let id = a["asset_id"].as_str().unwrap();
+    let (s, b) = status_json(
+        app.patch_json(
+            &format!("/api/v2/assets/{id}"),
+            &json!({"play_order": -2147483648i64}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["play_order"], 0, "re-indexed to the front");
+    body["name"] = json!("Second");
+    body["play_order"] = json!(2147483647i64);
+    let (s, b) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["play_order"], 1, "re-indexed to the end");
+}
+
 backend_tests!(
+    extreme_play_orders_do_not_break_ordering,
     lists_never_show_stale_data,
     v2_create_matches_upstream_shape,
     v2_validation_errors,

@@ -507,6 +507,7 @@ pub async fn create(
 
     // Move an upload into place before the row exists; undo it if the row cannot be written.
     let mut placed: Option<String> = None;
+    let mut consumed_upload: Option<String> = None;
     match local {
         Some(content::Local::Upload { upload_id }) => {
             let file_name = match (v, &input.ext) {
@@ -521,6 +522,7 @@ pub async fn create(
             a.file_key = Some(key.clone());
             a.file_size = Some(stored.size as i64);
             a.sha256 = Some(stored.sha256);
+            consumed_upload = Some(upload_id.clone());
             a.uri = Some(format!("{asset_dir}/{file_name}"));
             placed = Some(key);
         }
@@ -595,6 +597,12 @@ pub async fn create(
                 .unwrap_or_else(LegacyError::no_asset));
         }
     };
+    if let Some(upload_id) = &consumed_upload
+        && let Err(e) = uploads::discard(&dev.state.storage, &dev.scope, upload_id).await
+    {
+        // The asset is made; leftover chunks are collected by the garbage collector.
+        tracing::warn!(%upload_id, error = %e, "could not remove an upload's chunks");
+    }
     dev.state.jobs.wake();
     dev.state.events.publish(Event::AssetsChanged {
         tenant_id: dev.scope.id().to_string(),
