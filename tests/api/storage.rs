@@ -215,3 +215,92 @@ backend_tests!(
     spoofed_extensions_are_refused,
     garbage_collection_removes_only_orphans,
 );
+
+/// 200 MB in 8 MB chunks sent out of order, one of them first sent cut short (what a dropped
+/// connection leaves the server with) and then again; the asset's recorded size and SHA-256
+/// match the original.
+async fn large_upload_out_of_order_with_a_dropped_chunk(app: TestApp) {
+    use sha2::Digest;
+    const SIZE: usize = 200 * 1024 * 1024;
+    const CHUNK: usize = 8 * 1024 * 1024;
+    let mut data = vec![0u8; SIZE];
+    data[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut x: u32 = 12345;
+    for b in data[8..].iter_mut() {
+        x = x.wrapping_mul(1103515245).wrapping_add(12345);
+        *b = (x >> 24) as u8;
+    }
+    let id = "9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f";
+    let mut starts: Vec<usize> = (0..SIZE).step_by(CHUNK).collect();
+    // A fixed shuffle: odd chunks first, then even ones backwards.
+    starts.sort_by_key(|s| ((s / CHUNK) % 2 == 0, std::cmp::Reverse(*s)));
+    let send = |start: usize, body: Vec<u8>, end: usize| {
+        app.client
+            .post(app.url("/api/v2/file_asset"))
+            .header("Content-Range", format!("bytes {start}-{end}/{SIZE}"))
+            .header("X-Upload-Id", id)
+            .multipart(file("big.png", body))
+            .send()
+    };
+    for (n, start) in starts.iter().enumerate() {
+        let end = (start + CHUNK).min(SIZE) - 1;
+        if n == 3 {
+            // Only half of the chunk arrives: refused, and nothing of it is kept.
+            let half = data[*start..start + CHUNK / 2].to_vec();
+            let res = send(*start, half, end).await.unwrap();
+            assert_eq!(res.status(), 400);
+        }
+        let res = send(*start, data[*start..=end].to_vec(), end)
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "chunk at {start}");
+    }
+    let uri = format!("{}/{id}.tmp", app.config.asset_dir());
+    let body = json!({"name": "Big", "uri": uri, "ext": ".png", "mimetype": "image", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 10, "is_enabled": true});
+    let (s, a) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(s, 201, "{a}");
+    let (scope, asset_id) = (app.tenant(), a["asset_id"].as_str().unwrap().to_string());
+    let row = app
+        .state
+        .db
+        .read(&app.tenant(), move |c| {
+            signate::services::assets::get(c, &scope, &asset_id)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let want: String = sha2::Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(row.file_size, Some(SIZE as i64));
+    assert_eq!(row.sha256.as_deref(), Some(want.as_str()));
+    let meta = app
+        .state
+        .storage
+        .operator()
+        .stat(row.file_key.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(meta.content_length(), SIZE as u64);
+    assert!(
+        upload_keys(&app).await.is_empty(),
+        "the chunks are gone once the asset exists"
+    );
+}
+
+#[tokio::test]
+async fn fs_large_upload_out_of_order_with_a_dropped_chunk() {
+    large_upload_out_of_order_with_a_dropped_chunk(
+        TestApp::spawn(crate::helpers::Backend::Sqlite).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn s3_large_upload_out_of_order_with_a_dropped_chunk() {
+    large_upload_out_of_order_with_a_dropped_chunk(
+        TestApp::spawn_s3(crate::helpers::Backend::Sqlite).await,
+    )
+    .await;
+}
