@@ -4,6 +4,7 @@
 pub mod playlist;
 pub mod plays;
 pub mod power;
+pub mod relay;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -88,7 +89,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/media/{asset_id}/thumbnail",
             web::get().to(crate::api::media::thumbnail),
-        );
+        )
+        .route("/media/{asset_id}/live", web::get().to(relay::live));
 }
 
 async fn redirect_to_player() -> actix_web::HttpResponse {

@@ -52,8 +52,12 @@ fn iso(dt: chrono::NaiveDateTime) -> String {
     dt.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// Where the screen loads an asset from: our own file, or its URI.
+/// Where the screen loads an asset from: our own file, the relay for streams a browser cannot
+/// open, or its URI.
 pub fn media_url(a: &Asset) -> Option<String> {
+    if super::relay::needed(a) && super::relay::available() {
+        return Some(format!("/media/{}/live", a.asset_id));
+    }
     match (&a.file_key, a.file_size) {
         (Some(_), size) => Some(format!(
             "/media/{}?v={}-{}",

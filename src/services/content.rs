@@ -360,6 +360,16 @@ async fn ffprobe(input: &str, what: &[&str]) -> Probe {
     }
 }
 
+/// Whether the SSRF guard lets the server fetch `uri` (any scheme with a host).
+pub async fn may_fetch(uri: &str, allow_private: bool) -> bool {
+    match Url::parse(uri) {
+        Ok(url) => guarded_addrs(&url, allow_private)
+            .await
+            .is_some_and(|a| !a.is_empty()),
+        Err(_) => false,
+    }
+}
+
 /// The duration of a video at a user's URL, when the SSRF guard lets the server fetch it.
 pub async fn probe_url_duration(uri: &str, allow_private: bool) -> Option<i64> {
     let url = Url::parse(uri).ok()?;

@@ -344,3 +344,97 @@ async fn screens_need_credentials_unless_truly_local() {
         "the API itself always asks"
     );
 }
+
+/// A stream a browser cannot open is relayed through ffmpeg as fragmented MP4. The source here
+/// is an MPEG-TS stream over UDP made by a second ffmpeg (no RTSP server is available to the
+/// tests; RTSP takes the same path with `-rtsp_transport tcp`).
+#[tokio::test]
+async fn streams_are_relayed_as_fragmented_mp4() {
+    if std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_err()
+    {
+        panic!("the tests need ffmpeg (scripts/services.sh installs it)");
+    }
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut source = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25",
+            "-t",
+            "30",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "25",
+            "-f",
+            "mpegts",
+        ])
+        .arg(format!("udp://127.0.0.1:{port}?pkt_size=1316"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |c| {
+        c.allow_private_urls = true
+    })
+    .await;
+    let scope = app.tenant();
+    let mut cam = signate::services::assets::Asset::new(&scope);
+    cam.name = Some("Camera".into());
+    cam.uri = Some(format!("udp://127.0.0.1:{port}"));
+    cam.mimetype = Some("streaming".into());
+    cam.duration = Some(60);
+    cam.is_enabled = true;
+    cam.start_date = Some(chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(1));
+    cam.end_date = Some(chrono::Utc::now().naive_utc() + chrono::TimeDelta::days(1));
+    let id = cam.asset_id.clone();
+    let s = scope.clone();
+    app.state
+        .db
+        .write(&scope, move |c| {
+            signate::services::assets::insert(c, &s, &cam)
+        })
+        .await
+        .unwrap();
+
+    let playlist = app.get_json("/api/player/playlist", 200).await;
+    assert_eq!(playlist["assets"][0]["url"], format!("/media/{id}/live"));
+    use futures_util::StreamExt;
+    let res = app.get(&format!("/media/{id}/live")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "video/mp4");
+    let mut body = res.bytes_stream();
+    let mut got = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !(got.windows(4).any(|w| w == b"ftyp") && got.windows(4).any(|w| w == b"moof"))
+        && std::time::Instant::now() < deadline
+    {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await {
+            Ok(Some(Ok(chunk))) => got.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let _ = source.kill();
+    let _ = source.wait();
+    assert!(got.windows(4).any(|w| w == b"ftyp"), "an MP4 header");
+    assert!(
+        got.windows(4).any(|w| w == b"moof"),
+        "movie fragments ({} bytes)",
+        got.len()
+    );
+}

@@ -221,7 +221,7 @@ class Player {
     }
     syncMedia(playlist) {
         this.mediaUrls = playlist.assets
-            .filter((a) => !a.is_processing && typeof a.url === "string" && a.url.startsWith("/media/"))
+            .filter((a) => !a.is_processing && typeof a.url === "string" && a.url.startsWith("/media/") && !a.url.endsWith("/live"))
             .map((a) => a.url);
         this.worker?.active?.postMessage({ type: "media", urls: this.mediaUrls });
     }

@@ -33,7 +33,7 @@ sw.addEventListener("fetch", (event) => {
         return;
     if (url.pathname === PLAYLIST_PATH)
         event.respondWith(playlist(request));
-    else if (url.pathname.startsWith("/media/"))
+    else if (url.pathname.startsWith("/media/") && !url.pathname.endsWith("/live"))
         event.respondWith(media(request));
     else if (url.pathname.startsWith(SCOPE))
         event.respondWith(shell(request));
@@ -41,7 +41,7 @@ sw.addEventListener("fetch", (event) => {
 sw.addEventListener("message", (event) => {
     const data = event.data;
     if (data?.type === "media" && Array.isArray(data.urls)) {
-        const urls = data.urls.filter((u) => typeof u === "string" && u.startsWith("/media/"));
+        const urls = data.urls.filter((u) => typeof u === "string" && u.startsWith("/media/") && !new URL(u, location.href).pathname.endsWith("/live"));
         event.waitUntil(syncMedia(urls));
     }
 });

@@ -277,7 +277,7 @@ class Player {
   /** Asks the service worker to cache the media the playlist needs and drop the rest. */
   private syncMedia(playlist: Playlist): void {
     this.mediaUrls = playlist.assets
-      .filter((a) => !a.is_processing && typeof a.url === "string" && a.url.startsWith("/media/"))
+      .filter((a) => !a.is_processing && typeof a.url === "string" && a.url.startsWith("/media/") && !a.url.endsWith("/live"))
       .map((a) => a.url);
     this.worker?.active?.postMessage({ type: "media", urls: this.mediaUrls });
   }

@@ -49,14 +49,17 @@ sw.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== location.origin) return;
   if (url.pathname === PLAYLIST_PATH) event.respondWith(playlist(request));
-  else if (url.pathname.startsWith("/media/")) event.respondWith(media(request));
+  // Live relays (`/media/<id>/live`) never end: they go straight to the network.
+  else if (url.pathname.startsWith("/media/") && !url.pathname.endsWith("/live")) event.respondWith(media(request));
   else if (url.pathname.startsWith(SCOPE)) event.respondWith(shell(request));
 });
 
 sw.addEventListener("message", (event) => {
   const data = event.data as { type?: unknown; urls?: unknown } | null;
   if (data?.type === "media" && Array.isArray(data.urls)) {
-    const urls = data.urls.filter((u): u is string => typeof u === "string" && u.startsWith("/media/"));
+    const urls = data.urls.filter(
+      (u): u is string => typeof u === "string" && u.startsWith("/media/") && !new URL(u, location.href).pathname.endsWith("/live"),
+    );
     event.waitUntil(syncMedia(urls));
   }
 });
