@@ -99,6 +99,10 @@ pub struct Config {
     /// Command that turns the display on or off; `{state}` is replaced by `on` or `off`
     /// (e.g. `echo '{state} 0' | cec-client -s -d 1`); none by default.
     pub display_power_command: Option<String>,
+    /// Command that routes sound; `{output}` is replaced by the `audio_output` setting (`hdmi`
+    /// or `local`), e.g. `amixer cset numid=3 {output}`-style or a `pactl set-default-sink`
+    /// wrapper; none by default.
+    pub audio_output_command: Option<String>,
 }
 
 impl Default for Config {
@@ -119,6 +123,7 @@ impl Default for Config {
             reboot_command: None,
             shutdown_command: None,
             display_power_command: None,
+            audio_output_command: None,
         }
     }
 }

@@ -1,7 +1,8 @@
-//! Turns the display on and off on the power schedule with the configured command (e.g. a
-//! `cec-client` line); the player blanks the page as well, so a screen without CEC still goes
-//! dark. Checked every minute and on every settings change; the command runs only when the
-//! wanted state changes.
+//! Device commands that follow the settings: the display power schedule turns the display on
+//! and off with `display_power_command` (e.g. a `cec-client` line; the player blanks the page
+//! as well, so a screen without CEC still goes dark), and `audio_output_command` routes sound
+//! to HDMI or the headphone jack. Each is applied at start, on every settings change and once
+//! a minute, and runs only when the wanted value changes (a failed run is retried).
 
 use std::time::Duration;
 
@@ -10,22 +11,71 @@ use chrono::Utc;
 
 use crate::app::AppState;
 use crate::domain::power::display_on;
+use crate::services::settings::DeviceSettings;
 
-/// Runs the display power schedule for the device's tenant.
+/// What the display should be: `on`/`off` while the schedule is enabled, else nothing to do.
+fn display_state(s: &DeviceSettings) -> Option<String> {
+    if !s.display_power_schedule_enabled {
+        return None;
+    }
+    let local = Utc::now().with_timezone(&s.tz()).naive_local();
+    let on = display_on(
+        local,
+        &s.display_power_on_time,
+        &s.display_power_off_time,
+        &s.display_power_days,
+    );
+    Some(if on { "on" } else { "off" }.to_string())
+}
+
+/// Where sound goes: `hdmi` or `local` (anything else is not passed to a shell).
+fn audio_output(s: &DeviceSettings) -> Option<String> {
+    let v = s.audio_output.trim();
+    (!v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    .then(|| v.to_string())
+}
+
+/// Starts the followers whose commands are configured (device mode only).
 pub fn spawn(state: Data<AppState>) {
-    let (Some(scope), Some(template)) = (
-        state.device_tenant.clone(),
-        state.config.display_power_command.clone(),
-    ) else {
+    let commands = [
+        (
+            "display power",
+            state.config.display_power_command.clone(),
+            "{state}",
+            display_state as fn(&DeviceSettings) -> Option<String>,
+        ),
+        (
+            "audio output",
+            state.config.audio_output_command.clone(),
+            "{output}",
+            audio_output,
+        ),
+    ];
+    for (what, template, placeholder, want) in commands {
+        if let (Some(template), Some(_)) = (template, state.device_tenant.as_ref()) {
+            follow(state.clone(), what, template, placeholder, want);
+        }
+    }
+}
+
+fn follow(
+    state: Data<AppState>,
+    what: &'static str,
+    template: String,
+    placeholder: &'static str,
+    want: fn(&DeviceSettings) -> Option<String>,
+) {
+    let Some(scope) = state.device_tenant.clone() else {
         return;
     };
     // Subscribed before the task first runs, so no change made meanwhile is missed.
     let mut events = state.events.subscribe();
     tokio::spawn(async move {
-        let mut applied: Option<bool> = None;
+        let mut applied: Option<String> = None;
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
-            // A settings change applies at once; otherwise once a minute.
             tokio::select! {
                 _ = tick.tick() => {}
                 event = events.recv() => match event {
@@ -37,22 +87,14 @@ pub fn spawn(state: Data<AppState>) {
             let Ok(settings) = state.settings(&scope).await else {
                 continue;
             };
-            if !settings.display_power_schedule_enabled {
+            let Some(value) = want(&settings) else {
                 applied = None;
                 continue;
-            }
-            let local = Utc::now().with_timezone(&settings.tz()).naive_local();
-            let on = display_on(
-                local,
-                &settings.display_power_on_time,
-                &settings.display_power_off_time,
-                &settings.display_power_days,
-            );
-            if applied == Some(on) {
+            };
+            if applied.as_deref() == Some(value.as_str()) {
                 continue;
             }
-            let word = if on { "on" } else { "off" };
-            let command = template.replace("{state}", word);
+            let command = template.replace(placeholder, &value);
             let run = tokio::process::Command::new("sh")
                 .arg("-c")
                 .arg(&command)
@@ -61,16 +103,16 @@ pub fn spawn(state: Data<AppState>) {
                 .output();
             match tokio::time::timeout(Duration::from_secs(20), run).await {
                 Ok(Ok(out)) if out.status.success() => {
-                    tracing::info!(state = word, "display power schedule applied");
-                    applied = Some(on);
+                    tracing::info!(%value, "{what} applied");
+                    applied = Some(value);
                 }
                 Ok(Ok(out)) => tracing::warn!(
-                    state = word,
+                    %value,
                     stderr = %String::from_utf8_lossy(&out.stderr).trim(),
-                    "display power command failed; retrying in a minute"
+                    "{what} command failed; retrying in a minute"
                 ),
-                Ok(Err(e)) => tracing::warn!(error = %e, "display power command could not run"),
-                Err(_) => tracing::warn!("display power command took longer than 20 s"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "{what} command could not run"),
+                Err(_) => tracing::warn!("{what} command took longer than 20 s"),
             }
         }
     });

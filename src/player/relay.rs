@@ -1,5 +1,5 @@
 //! `GET /media/<asset_id>/live`: a stream the browser cannot open itself (RTSP cameras, RTMP,
-//! SRT, UDP…) relayed through ffmpeg as fragmented MP4, which a `<video>` element plays as it
+//! SRT, UDP, HLS/DASH playlists…) relayed through ffmpeg as fragmented MP4, which a `<video>` element plays as it
 //! arrives. The video is copied, not transcoded (H.264 cameras cost next to no CPU); ffmpeg
 //! stops when the screen disconnects. Without ffmpeg the playlist keeps the stream's own URL
 //! and the player skips it with a logged reason.

@@ -332,7 +332,8 @@ enum Probe {
 
 /// Protocols ffprobe/ffmpeg may use on a network address: no `file` (a playlist must not
 /// pull local files in), no `concat`, `subfile` or `data` tricks.
-pub const NETWORK_PROTOCOLS: &str = "http,https,tcp,tls,rtsp,rtsps,rtp,srtp,udp";
+pub const NETWORK_PROTOCOLS: &str =
+    "http,https,tcp,tls,crypto,rtsp,rtsps,rtmp,rtmps,rtp,srtp,srt,udp";
 
 /// Protocols for reading `input`: a local file only, or the network ones.
 pub fn protocols_for(input: &str) -> &'static str {

@@ -663,3 +663,35 @@ async fn display_power_schedule_runs_the_command() {
     }
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "off\non\n");
 }
+
+#[tokio::test]
+async fn audio_output_follows_the_setting() {
+    let marker = tempfile::tempdir().unwrap();
+    let m = marker.path().to_path_buf();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |c| {
+        c.audio_output_command = Some(format!("echo {{output}} >> {}/audio", m.display()));
+    })
+    .await;
+    let log = marker.path().join("audio");
+    let wait_lines = |n: usize| {
+        let log = log.clone();
+        async move {
+            for _ in 0..300 {
+                if std::fs::read_to_string(&log).is_ok_and(|s| s.lines().count() >= n) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            std::fs::read_to_string(&log).unwrap_or_default()
+        }
+    };
+    // Applied at start, then on change; not again for a change of something else.
+    assert_eq!(wait_lines(1).await, "hdmi\n");
+    app.patch_json("/api/v2/device_settings", &json!({"audio_output": "local"}))
+        .await;
+    assert_eq!(wait_lines(2).await, "hdmi\nlocal\n");
+    app.patch_json("/api/v2/device_settings", &json!({"player_name": "Hall"}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "hdmi\nlocal\n");
+}
