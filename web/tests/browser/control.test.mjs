@@ -20,6 +20,8 @@ test("next, previous, asset&<id>, stop/play and blank/unblank take effect within
     const a = await server.imageAsset({ name: "a", color: [200, 60, 60], duration: 30, playOrder: 0 });
     const b = await server.imageAsset({ name: "b", color: [60, 200, 60], duration: 30, playOrder: 1 });
     const c = await server.imageAsset({ name: "c", color: [60, 60, 200], duration: 30, playOrder: 2 });
+    // Made before the screen opens, so no playlist reload lands in the middle of the commands.
+    const hidden = await server.imageAsset({ name: "hidden", color: [240, 240, 40], duration: 30, playOrder: 3, enabled: false });
     const { page } = await openPlayer(browser, server);
     await waitFor(page, (s) => s.current === a.asset_id, 10_000, "a");
     // The WebSocket must be up before commands can reach the screen.
@@ -39,7 +41,6 @@ test("next, previous, asset&<id>, stop/play and blank/unblank take effect within
     took.previous = await timed(server, page, "previous", (s) => s.current === b.asset_id, "previous → b");
     took.jump = await timed(server, page, `asset&${a.asset_id}`, (s) => s.current === a.asset_id, "asset&a");
     // A disabled asset is shown too when asked for by id (Anthias does), then the rotation goes on.
-    const hidden = await server.imageAsset({ name: "hidden", color: [240, 240, 40], duration: 30, playOrder: 3, enabled: false });
     took.jumpDisabled = await timed(server, page, `asset&${hidden.asset_id}`, (s) => s.current === hidden.asset_id, "asset&hidden");
     took.back = await timed(server, page, `asset&${a.asset_id}`, (s) => s.current === a.asset_id, "asset&a again");
     // After a jump the rotation goes on from where it was (b), so next is c.
