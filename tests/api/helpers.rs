@@ -114,10 +114,19 @@ impl TestApp {
 }
 
 /// The server every PostgreSQL test database is made on (a superuser with trust auth);
-/// `.ci/run` and `scripts/test` export it after making sure PostgreSQL runs.
+/// `.ci/run` and `scripts/test` export it after making sure PostgreSQL runs. Without its query
+/// string, which [`pg_url`] adds.
 pub fn pg_admin_url() -> String {
-    std::env::var("SIGNATE_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    let url = std::env::var("SIGNATE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    url.split('?').next().unwrap_or(&url).to_string()
+}
+
+/// A loopback test database needs no TLS, and libpq without it does not touch OpenSSL: OpenSSL's
+/// clean-up at process exit would otherwise race with server threads still holding
+/// connections when a test ends (seen as a SIGSEGV after a passing test).
+fn pg_url(base_and_db: &str) -> String {
+    format!("{base_and_db}?sslmode=disable")
 }
 
 /// The S3-compatible server tests use (`scripts/services.sh` starts s3s-fs there).
@@ -137,7 +146,7 @@ impl PgDatabase {
         use diesel::{Connection, RunQueryDsl};
         let admin = pg_admin_url();
         let name = format!("signate_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| {
+        let mut conn = diesel::PgConnection::establish(&pg_url(&admin)).unwrap_or_else(|e| {
             panic!("PostgreSQL for tests at {admin} (set SIGNATE_TEST_PG_URL): {e}")
         });
         diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -145,7 +154,7 @@ impl PgDatabase {
             .expect("create test database");
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
         PgDatabase {
-            url: format!("{base}/{name}"),
+            url: pg_url(&format!("{base}/{name}")),
             name,
         }
     }
@@ -157,7 +166,7 @@ impl Drop for PgDatabase {
         // The server's pool may still hold connections: FORCE ends them.
         let _ = std::thread::spawn(move || {
             use diesel::{Connection, RunQueryDsl};
-            if let Ok(mut conn) = diesel::PgConnection::establish(&pg_admin_url()) {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&pg_url(&pg_admin_url())) {
                 let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut conn);
             }
