@@ -37,13 +37,17 @@ pub async fn serve(req: HttpRequest) -> HttpResponse {
         .body("Not found")
 }
 
-fn respond(req: &HttpRequest, path: &str, file: rust_embed::EmbeddedFile) -> HttpResponse {
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
-    let fresh = req
-        .headers()
+/// Whether the client already has the version `etag` names (`If-None-Match`).
+pub fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+fn respond(req: &HttpRequest, path: &str, file: rust_embed::EmbeddedFile) -> HttpResponse {
+    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
+    let fresh = not_modified(req, &etag);
     // Vite puts content-hashed bundles under assets/: they never change under one name.
     let cache = if path.starts_with("assets/") {
         "public, max-age=31536000, immutable"

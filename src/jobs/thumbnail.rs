@@ -128,36 +128,12 @@ pub fn image_thumbnail(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
 /// A frame one second in (or the first), scaled to the preview box, through ffmpeg (reading
 /// the file on disk, or S3 through a presigned URL).
 async fn video_frame(state: &AppState, file_key: &str) -> Result<Option<Vec<u8>>, Failure> {
-    let Some(path) = state.storage.tool_input(file_key).await else {
+    let Some(input) = state.storage.tool_input(file_key).await else {
         return Ok(None);
     };
-    let filter = format!("scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=decrease");
-    let mut cmd = tokio::process::Command::new("ffmpeg");
-    let protocols = crate::services::content::protocols_for(&path);
-    cmd.args([
-        "-v",
-        "error",
-        "-protocol_whitelist",
-        protocols,
-        "-ss",
-        "1",
-        "-i",
-    ])
-    .arg(&path)
-    .args([
-        "-frames:v",
-        "1",
-        "-vf",
-        &filter,
-        "-f",
-        "image2",
-        "-c:v",
-        "mjpeg",
-        "pipe:1",
-    ])
-    .stdin(std::process::Stdio::null())
-    .kill_on_drop(true);
-    let out = match tokio::time::timeout(Duration::from_secs(60), cmd.output()).await {
+    let out = match tokio::time::timeout(Duration::from_secs(60), ffmpeg_frame(&input, Some("1")))
+        .await
+    {
         Ok(Ok(o)) => o,
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Ok(Err(e)) => return Err(Failure::retry(e.to_string())),
@@ -167,9 +143,31 @@ async fn video_frame(state: &AppState, file_key: &str) -> Result<Option<Vec<u8>>
         return Ok(Some(out.stdout));
     }
     // Shorter than a second: take the first frame instead.
-    let out = tokio::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-protocol_whitelist", protocols, "-i"])
-        .arg(&path)
+    let out = tokio::time::timeout(Duration::from_secs(60), ffmpeg_frame(&input, None))
+        .await
+        .map_err(|_| Failure::permanent("ffmpeg took longer than a minute"))?
+        .map_err(|e| Failure::retry(e.to_string()))?;
+    if out.status.success() && !out.stdout.is_empty() {
+        Ok(Some(out.stdout))
+    } else {
+        Err(Failure::permanent(format!(
+            "ffmpeg could not take a frame: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
+/// One JPEG frame of `input` (at `seek` seconds, else the first) on stdout.
+async fn ffmpeg_frame(input: &str, seek: Option<&str>) -> std::io::Result<std::process::Output> {
+    let filter = format!("scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=decrease");
+    let protocols = crate::services::content::protocols_for(input);
+    let mut cmd = tokio::process::Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-protocol_whitelist", protocols]);
+    if let Some(at) = seek {
+        cmd.args(["-ss", at]);
+    }
+    cmd.arg("-i")
+        .arg(input)
         .args([
             "-frames:v",
             "1",
@@ -185,15 +183,6 @@ async fn video_frame(state: &AppState, file_key: &str) -> Result<Option<Vec<u8>>
         .kill_on_drop(true)
         .output()
         .await
-        .map_err(|e| Failure::retry(e.to_string()))?;
-    if out.status.success() && !out.stdout.is_empty() {
-        Ok(Some(out.stdout))
-    } else {
-        Err(Failure::permanent(format!(
-            "ffmpeg could not take a frame: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
 }
 
 #[cfg(test)]
