@@ -105,6 +105,59 @@ ensure_browser_tools() {
   echo "services: node $(node --version), $("$CHROMIUM" --version 2>/dev/null | head -n1)"
 }
 
+# A fake SMTP server for the e-mail tests: MailDev (from npm, pinned), SMTP on 127.0.0.1:51025,
+# its web UI and API (GET /api/email, DELETE /api/email/all) on 127.0.0.1:51080.
+_maildev_ok() { [ "$(curl -s -m 2 "$1/api/healthz" 2>/dev/null)" = true ]; }
+
+ensure_maildev() {
+  local version=3.0.0 smtp_port=51025 web_port=51080 dir="$SIGNATE_SVC_DIR/maildev"
+  export SIGNATE_TEST_SMTP_HOST=127.0.0.1 SIGNATE_TEST_SMTP_PORT="$smtp_port"
+  export SIGNATE_TEST_MAILDEV_URL="http://127.0.0.1:$web_port"
+  if _maildev_ok "$SIGNATE_TEST_MAILDEV_URL"; then
+    echo "services: MailDev already answering at $SIGNATE_TEST_MAILDEV_URL (SMTP 127.0.0.1:$smtp_port)"
+    return 0
+  fi
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "services: installing Node.js"
+    _apt_install nodejs npm || return 1
+  fi
+  local bin="$dir/node_modules/.bin/maildev"
+  if [ ! -e "$bin" ] || [ "$(node -p "require('$dir/node_modules/maildev/package.json').version" 2>/dev/null)" != "$version" ]; then
+    echo "services: installing MailDev $version (once per machine)"
+    mkdir -p "$dir"
+    # It asks for node >= 22 (npm warns EBADENGINE) but runs on 20.
+    npm install -s --prefix "$dir" --no-audit --no-fund "maildev@$version" ||
+      { echo "services: npm install maildev@$version failed" >&2; return 1; }
+  fi
+  local log="$SIGNATE_SVC_DIR/maildev.log" pidfile="$SIGNATE_SVC_DIR/maildev.pid"
+  mkdir -p "$SIGNATE_SVC_DIR/maildev-mail"
+  rm -f "$pidfile"
+  # setsid + nohup: it outlives the shell that started it; the sh writes its own pid, then
+  # execs node, so the pid file names the node process.
+  local detach=()
+  command -v setsid >/dev/null 2>&1 && detach=(setsid)
+  "${detach[@]}" nohup sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$pidfile" \
+    node "$bin" --ip 127.0.0.1 -s "$smtp_port" --web-ip 127.0.0.1 -w "$web_port" \
+    --mail-directory "$SIGNATE_SVC_DIR/maildev-mail" >"$log" 2>&1 </dev/null &
+  # Node can take a while to start on a loaded machine.
+  local deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    _maildev_ok "$SIGNATE_TEST_MAILDEV_URL" && {
+      echo "services: MailDev at $SIGNATE_TEST_MAILDEV_URL (SMTP 127.0.0.1:$smtp_port)"
+      return 0
+    }
+    if [ -s "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "services: MailDev exited; end of $log:" >&2
+      tail -n 20 "$log" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  echo "services: MailDev did not come up within 60 s; end of $log:" >&2
+  tail -n 20 "$log" >&2
+  return 1
+}
+
 # ffmpeg/ffprobe: video durations and preview frames (the server works without them; the tests
 # check what they add).
 ensure_ffmpeg() {

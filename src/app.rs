@@ -30,6 +30,9 @@ pub struct AppState {
     pub basic_auth: VerifiedCache,
     pub sessions: crate::auth::session::Sessions,
     pub jobs: crate::jobs::Queue,
+    /// Cloud mode's accounts, roles, tokens and mail; `None` on a device.
+    #[cfg(feature = "cloud")]
+    pub cloud: Option<Arc<crate::cloud::Cloud>>,
     /// Rendered legacy asset lists (see `api::legacy::cache`).
     pub legacy_lists: crate::api::legacy::cache::ListCache,
     /// Device mode keeps settings in memory (one process owns the database); cloud instances
@@ -113,6 +116,11 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         Mode::Device => Some(tenancy::ensure_default(&db).await?),
         Mode::Cloud => None,
     };
+    #[cfg(feature = "cloud")]
+    let cloud = match config.mode {
+        Mode::Cloud => Some(Arc::new(crate::cloud::Cloud::new(&config).await?)),
+        Mode::Device => None,
+    };
     let listener = TcpListener::bind(config.listen)
         .map_err(|e| Error::Startup(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener
@@ -136,6 +144,8 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         basic_auth: VerifiedCache::default(),
         sessions: Default::default(),
         jobs: Default::default(),
+        #[cfg(feature = "cloud")]
+        cloud,
         legacy_lists: Default::default(),
         settings_cache: RwLock::new(HashMap::new()),
     });
@@ -182,6 +192,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(crate::api::docs::docs)
         .configure(crate::api::legacy::routes)
         .configure(crate::player::routes)
-        .configure(crate::api::session::routes)
-        .default_service(web::to(crate::web::serve));
+        .configure(crate::api::session::routes);
+    #[cfg(feature = "cloud")]
+    cfg.configure(crate::api::v3::routes);
+    cfg.default_service(web::to(crate::web::serve));
 }

@@ -66,6 +66,81 @@ impl Default for StorageConfig {
     }
 }
 
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (a local relay or a test sink).
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// Outgoing e-mail (cloud mode: invitations, password resets, verifications).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmtpConfig {
+    /// Empty: no e-mail is sent (the jobs fail with a message saying so).
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: String,
+    pub password: String,
+    /// `Name <address>` or an address.
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: String::new(),
+            port: 587,
+            tls: SmtpTls::Starttls,
+            username: String::new(),
+            password: String::new(),
+            from: "Signate <no-reply@localhost>".into(),
+        }
+    }
+}
+
+/// Cloud mode: tenants, accounts and tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CloudConfig {
+    /// Tenants answer on `<slug>.<base_domain>` (e.g. `signate.example.com`); empty: only custom
+    /// domains and the `X-Tenant-ID` header name tenants.
+    pub base_domain: String,
+    /// Where users reach the service, for links in e-mails (e.g. `https://signate.example.com`);
+    /// defaults to `http://<listen>`.
+    pub public_url: String,
+    /// Signs access tokens (HS256); at least 32 characters, the same on every instance.
+    pub jwt_secret: String,
+    /// 64 hex digits (32 bytes): seals tenant secrets at rest (AES-256-GCM).
+    pub secrets_key: String,
+    /// Lifetime of an access token, seconds.
+    pub access_token_seconds: u64,
+    /// Lifetime of a refresh token, seconds.
+    pub refresh_token_seconds: u64,
+    /// Failed sign-ins allowed per account (and ×4 per address) in 15 minutes.
+    pub login_failures_allowed: u32,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        CloudConfig {
+            base_domain: String::new(),
+            public_url: String::new(),
+            jwt_secret: String::new(),
+            secrets_key: String::new(),
+            access_token_seconds: 15 * 60,
+            refresh_token_seconds: 7 * 24 * 3600,
+            login_failures_allowed: 5,
+        }
+    }
+}
+
 /// The whole configuration of one Signate process.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -103,6 +178,8 @@ pub struct Config {
     /// or `local`), e.g. `amixer cset numid=3 {output}`-style or a `pactl set-default-sink`
     /// wrapper; none by default.
     pub audio_output_command: Option<String>,
+    pub cloud: CloudConfig,
+    pub smtp: SmtpConfig,
 }
 
 impl Default for Config {
@@ -124,6 +201,8 @@ impl Default for Config {
             shutdown_command: None,
             display_power_command: None,
             audio_output_command: None,
+            cloud: CloudConfig::default(),
+            smtp: SmtpConfig::default(),
         }
     }
 }
@@ -195,9 +274,61 @@ impl Config {
                 "key `storage.s3.bucket`: required when `storage.backend` is \"s3\"".into(),
             ));
         }
+        if self.mode == Mode::Cloud {
+            self.check_cloud()?;
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| ConfigError(format!("key `log`: {e}")))?;
         Ok(())
+    }
+
+    fn check_cloud(&self) -> Result<(), ConfigError> {
+        if !cfg!(feature = "cloud") {
+            return Err(ConfigError(
+                "key `mode`: \"cloud\" needs a binary built with the `cloud` feature \
+                 (cargo build --release --features cloud)"
+                    .into(),
+            ));
+        }
+        if !self.database_url().starts_with("postgres") {
+            return Err(ConfigError(
+                "key `database_url`: cloud mode needs PostgreSQL (postgres://…)".into(),
+            ));
+        }
+        if self.cloud.jwt_secret.len() < 32 {
+            return Err(ConfigError(
+                "key `cloud.jwt_secret`: needs at least 32 characters (e.g. `openssl rand -hex 32`), \
+                 the same on every instance"
+                    .into(),
+            ));
+        }
+        if self.cloud.secrets_key.len() != 64
+            || !self
+                .cloud
+                .secrets_key
+                .chars()
+                .all(|c| c.is_ascii_hexdigit())
+        {
+            return Err(ConfigError(
+                "key `cloud.secrets_key`: needs 64 hex digits (`openssl rand -hex 32`)".into(),
+            ));
+        }
+        if self.cloud.access_token_seconds == 0 || self.cloud.refresh_token_seconds == 0 {
+            return Err(ConfigError(
+                "keys `cloud.access_token_seconds` and `cloud.refresh_token_seconds`: must be above 0"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Where users reach the service (no trailing slash).
+    pub fn public_url(&self) -> String {
+        if self.cloud.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.cloud.public_url.trim_end_matches('/').to_string()
+        }
     }
 
     /// The database URL, with the device default filled in.
@@ -229,6 +360,15 @@ impl Config {
         let mut shown = self.clone();
         shown.database_url = Some(redact_url(&self.database_url()));
         shown.database_owner_url = self.database_owner_url.as_deref().map(redact_url);
+        for secret in [
+            &mut shown.cloud.jwt_secret,
+            &mut shown.cloud.secrets_key,
+            &mut shown.smtp.password,
+        ] {
+            if !secret.is_empty() {
+                *secret = "***".into();
+            }
+        }
         if !shown.storage.s3.secret_access_key.is_empty() {
             shown.storage.s3.secret_access_key = "***".into();
         }

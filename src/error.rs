@@ -13,10 +13,29 @@ pub enum Error {
         field: Option<String>,
         message: String,
     },
+    /// No credentials, or credentials that are not (or no longer) valid.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Valid credentials that do not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A plan limit (users, storage, devices) would be passed; the message says which and how
+    /// to raise it.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// Too many attempts; try again after `retry_after` seconds.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
+    /// Existed once and has expired (share links, tokens).
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A unique value (an address, a slug, a domain) that is already taken.
+    #[error("{message}")]
+    Taken { field: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
     #[error("database unavailable: {0}")]
@@ -40,12 +59,26 @@ impl Error {
         }
     }
 
+    /// The field the error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Invalid { field, .. } => field.as_deref(),
+            Error::Taken { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     /// The stable machine code of this error.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid { .. } => "invalid",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::LimitExceeded(_) => "limit_exceeded",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Gone(_) => "gone",
             Error::NotFound(_) => "not_found",
-            Error::Conflict(_) => "conflict",
+            Error::Conflict(_) | Error::Taken { .. } => "conflict",
             Error::Database(_) => "database_error",
             Error::Pool(_) => "database_unavailable",
             Error::Storage(_) => "storage_error",
@@ -59,8 +92,12 @@ impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
             Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) | Error::LimitExceeded(_) => StatusCode::FORBIDDEN,
+            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Gone(_) => StatusCode::GONE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Conflict(_) | Error::Taken { .. } => StatusCode::CONFLICT,
             Error::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Database(_)
             | Error::Storage(_)
@@ -76,12 +113,13 @@ impl ResponseError for Error {
             tracing::error!(error = %self, code = self.code(), "request failed");
         }
         let mut body = serde_json::json!({ "error": self.code(), "message": self.to_string() });
-        if let Error::Invalid {
-            field: Some(field), ..
-        } = self
-        {
-            body["field"] = field.clone().into();
+        if let Some(field) = self.field() {
+            body["field"] = field.into();
         }
-        HttpResponse::build(status).json(body)
+        let mut response = HttpResponse::build(status);
+        if let Error::RateLimited { retry_after, .. } = self {
+            response.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        response.json(body)
     }
 }

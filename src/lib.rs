@@ -7,6 +7,8 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
+#[cfg(feature = "cloud")]
+pub mod cloud;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -87,11 +87,21 @@ pub async fn serve(
 ) -> Result<HttpResponse, LegacyError> {
     let dev = screen.0;
     let asset = dev.asset(&id).await?;
+    stored_file(&dev.state.storage, &req, &asset).await
+}
+
+/// Streams an asset's stored file with `Range`, `ETag` and conditional requests; only media
+/// types are shown inline, under a sandbox CSP.
+pub async fn stored_file(
+    storage: &crate::storage::Storage,
+    req: &HttpRequest,
+    asset: &crate::services::assets::Asset,
+) -> Result<HttpResponse, LegacyError> {
     let key = asset
         .file_key
         .clone()
         .ok_or_else(|| LegacyError::detail(404, "This asset has no stored file."))?;
-    let op = dev.state.storage.operator();
+    let op = storage.operator();
     let meta = op
         .stat(&key)
         .await
@@ -116,7 +126,7 @@ pub async fn serve(
     } else {
         "application/octet-stream"
     };
-    if crate::web::not_modified(&req, &etag) {
+    if crate::web::not_modified(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());

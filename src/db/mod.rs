@@ -224,6 +224,31 @@ impl Db {
         .await
     }
 
+    /// Runs `f` in a transaction bound to what `binding` names: a tenant, a user acting across
+    /// their tenants, and/or the hash of a secret the caller presented. Row-level security on
+    /// PostgreSQL shows exactly the rows those handles open (see migration 0007).
+    pub async fn bound<T, F>(&self, binding: Binding, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || {
+            let _guard = match db.backend {
+                Backend::Sqlite => Some(db.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
+                Backend::Postgres => None,
+            };
+            let mut conn = db.pool.get()?;
+            let result = (*conn).transaction(|conn| {
+                set_binding(conn, &binding)?;
+                f(conn)
+            });
+            db.generation.fetch_add(1, Ordering::AcqRel);
+            result
+        })
+        .await
+    }
+
     /// Same as [`Db::write`] but synchronous, for code already on a blocking thread.
     pub fn write_blocking<T, F>(&self, scope: &TenantScope, f: F) -> Result<T, Error>
     where
@@ -283,6 +308,85 @@ impl Db {
         }
         tracing::debug!(role = %info.role, "requests run as an unprivileged PostgreSQL role");
         Ok(())
+    }
+}
+
+/// What a [`Db::bound`] transaction acts for.
+#[derive(Debug, Clone, Default)]
+pub struct Binding {
+    pub tenant: Option<String>,
+    pub user: Option<String>,
+    /// The hash of a presented secret (API key, refresh token, invitation, share) or an
+    /// e-mail address being signed in with.
+    pub lookup: Option<String>,
+}
+
+impl Binding {
+    /// A binding to one tenant.
+    pub fn tenant(scope: &TenantScope) -> Binding {
+        Binding {
+            tenant: Some(scope.id().to_string()),
+            ..Binding::default()
+        }
+    }
+
+    /// A binding that can see the rows opened by `key`.
+    pub fn lookup(key: impl Into<String>) -> Binding {
+        Binding {
+            lookup: Some(key.into()),
+            ..Binding::default()
+        }
+    }
+
+    /// A binding to one user's own rows.
+    pub fn user(id: impl Into<String>) -> Binding {
+        Binding {
+            user: Some(id.into()),
+            ..Binding::default()
+        }
+    }
+
+    /// Adds the tenant.
+    pub fn with_tenant(mut self, scope: &TenantScope) -> Binding {
+        self.tenant = Some(scope.id().to_string());
+        self
+    }
+
+    /// Adds the user.
+    pub fn with_user(mut self, id: impl Into<String>) -> Binding {
+        self.user = Some(id.into());
+        self
+    }
+
+    /// Adds a lookup key.
+    pub fn with_lookup(mut self, key: impl Into<String>) -> Binding {
+        self.lookup = Some(key.into());
+        self
+    }
+}
+
+fn set_binding(conn: &mut AnyConnection, binding: &Binding) -> Result<(), Error> {
+    match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(pg) => {
+            use diesel::RunQueryDsl;
+            use diesel::sql_types::Text;
+            diesel::sql_query(
+                "SELECT set_config('app.current_tenant_id', $1, true), \
+                        set_config('app.current_user_id', $2, true), \
+                        set_config('app.lookup_key', $3, true)",
+            )
+            .bind::<Text, _>(binding.tenant.as_deref().unwrap_or(""))
+            .bind::<Text, _>(binding.user.as_deref().unwrap_or(""))
+            .bind::<Text, _>(binding.lookup.as_deref().unwrap_or(""))
+            .execute(pg)?;
+            Ok(())
+        }
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(_) => {
+            let _ = binding;
+            Ok(())
+        }
     }
 }
 

@@ -275,6 +275,8 @@ async fn run(state: &AppState, job: Job) {
         match job.kind.as_str() {
             download::KIND => download::run(state, &job).await,
             thumbnail::KIND => thumbnail::run(state, &job).await,
+            #[cfg(feature = "cloud")]
+            crate::cloud::mail::KIND => crate::cloud::mail::run(state, &job).await,
             other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
         }
     };

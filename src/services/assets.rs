@@ -47,6 +47,8 @@ pub struct Asset {
     pub sha256: Option<String>,
     /// Storage key of a small JPEG preview.
     pub thumbnail_key: Option<String>,
+    /// JSON array of tags (API v3).
+    pub tags: String,
 }
 
 impl Asset {
@@ -81,6 +83,7 @@ impl Asset {
             updated_at: now,
             sha256: None,
             thumbnail_key: None,
+            tags: "[]".into(),
         }
     }
 

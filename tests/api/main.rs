@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cli;
+mod cloud;
 mod crash;
 mod foundation;
 mod jobs;

@@ -122,6 +122,12 @@ impl From<Error> for LegacyError {
             } => LegacyError::error(400, message),
             Error::NotFound(msg) => LegacyError::detail(404, msg),
             Error::Conflict(msg) => LegacyError::error(409, msg),
+            Error::Taken { field, message } => LegacyError::fields_one(&field, message),
+            Error::Unauthorized(msg) => LegacyError::detail(401, msg),
+            Error::Forbidden(msg) => LegacyError::detail(403, msg),
+            Error::LimitExceeded(msg) => LegacyError::limit_exceeded(msg),
+            Error::RateLimited { message, .. } => LegacyError::detail(429, message),
+            Error::Gone(msg) => LegacyError::detail(410, msg),
             Error::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 LegacyError::detail(503, "The database is unavailable; try again shortly.")

@@ -46,13 +46,9 @@ impl Device {
             .app_data::<web::Data<AppState>>()
             .cloned()
             .ok_or_else(|| LegacyError::error(500, "application state missing"))?;
-        // Cloud tenants reach the legacy API through API keys, which arrive with cloud mode.
-        let scope = state.device_tenant.clone().ok_or_else(|| {
-            LegacyError::detail(
-                400,
-                "This server runs in cloud mode: name a tenant (API keys arrive with the v3 API).",
-            )
-        })?;
+        let Some(scope) = state.device_tenant.clone() else {
+            return Device::resolve_cloud(req, state, check_auth).await;
+        };
         let settings = state.settings(&scope).await?;
         refuse_cross_site(req)?;
         if check_auth && settings.auth_enabled() {
@@ -63,6 +59,41 @@ impl Device {
             scope,
             settings,
         })
+    }
+
+    /// Cloud mode: Anthias scripts drive a tenant with one of its API keys
+    /// (`Authorization: Bearer sgk_…`); what they may do follows the key's role.
+    async fn resolve_cloud(
+        req: &HttpRequest,
+        state: web::Data<AppState>,
+        check_auth: bool,
+    ) -> Result<Device, LegacyError> {
+        #[cfg(feature = "cloud")]
+        {
+            let permission = check_auth.then(|| legacy_permission(req.method(), req.path()));
+            let authed = crate::cloud::principal::authenticate(&state, req, permission)
+                .await
+                .map_err(|e| match e {
+                    crate::error::Error::Invalid { message, .. } => {
+                        LegacyError::detail(400, message)
+                    }
+                    other => LegacyError::from(other),
+                })?;
+            let settings = state.settings(&authed.scope).await?;
+            Ok(Device {
+                state,
+                scope: authed.scope,
+                settings,
+            })
+        }
+        #[cfg(not(feature = "cloud"))]
+        {
+            let _ = (req, state, check_auth);
+            Err(LegacyError::detail(
+                400,
+                "This server runs in cloud mode but was built without the `cloud` feature.",
+            ))
+        }
     }
 
     /// The device time zone.
@@ -156,6 +187,32 @@ fn refuse_cross_site(req: &HttpRequest) -> Result<(), LegacyError> {
         }
     }
     Ok(())
+}
+
+/// The v3 permission a legacy request needs in cloud mode.
+#[cfg(feature = "cloud")]
+fn legacy_permission(method: &Method, path: &str) -> &'static str {
+    let device = [
+        "device_settings",
+        "reboot",
+        "shutdown",
+        "backup",
+        "recover",
+        "info",
+        "/control/",
+    ]
+    .iter()
+    .any(|p| path.contains(p));
+    match (device, method.is_safe()) {
+        (true, true) => "devices.view",
+        (true, false) => "devices.manage",
+        (false, true) => "assets.view",
+        (false, false) => match *method {
+            Method::DELETE => "assets.delete",
+            Method::POST if !path.contains("/order") => "assets.create",
+            _ => "assets.edit",
+        },
+    }
 }
 
 /// A device request on an endpoint that is open whatever the auth setting.

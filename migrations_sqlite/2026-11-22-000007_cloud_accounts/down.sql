@@ -1,0 +1,14 @@
+DROP INDEX IF EXISTS assets_tenant_created;
+DROP INDEX IF EXISTS assets_tenant_order;
+ALTER TABLE assets DROP COLUMN tags;
+DROP TABLE auth_throttle;
+DROP TABLE tenant_secrets;
+DROP TABLE audit_log;
+DROP TABLE shares;
+DROP TABLE user_tokens;
+DROP TABLE invitations;
+DROP TABLE api_keys;
+DROP TABLE refresh_tokens;
+DROP TABLE auth_sessions;
+DROP TABLE memberships;
+DROP TABLE users;

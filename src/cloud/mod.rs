@@ -1,0 +1,43 @@
+//! Cloud mode: many tenants on PostgreSQL, users with roles, tokens and API keys, e-mail.
+//! Compiled only with the `cloud` feature; a device build carries none of it.
+
+pub mod accounts;
+pub mod apikeys;
+pub mod audit;
+pub mod mail;
+pub mod principal;
+pub mod rbac;
+pub mod secrets;
+pub mod throttle;
+pub mod tokens;
+
+use crate::config::Config;
+use crate::error::Error;
+
+/// What cloud requests need beyond the device's state.
+pub struct Cloud {
+    pub rbac: rbac::Rbac,
+    pub jwt: tokens::Jwt,
+    pub secrets: secrets::SecretBox,
+    pub mailer: Option<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>>,
+}
+
+impl Cloud {
+    /// Builds the enforcer, the token keys, the sealing key and the mailer from the
+    /// (already checked) configuration.
+    pub async fn new(config: &Config) -> Result<Cloud, Error> {
+        let mailer = mail::transport(&config.smtp)?;
+        if mailer.is_none() {
+            tracing::warn!(
+                "no `smtp.host` configured: invitations, password resets and verifications \
+                 will not be e-mailed"
+            );
+        }
+        Ok(Cloud {
+            rbac: rbac::Rbac::new().await?,
+            jwt: tokens::Jwt::new(&config.cloud.jwt_secret, config.cloud.access_token_seconds),
+            secrets: secrets::SecretBox::from_hex(&config.cloud.secrets_key)?,
+            mailer,
+        })
+    }
+}

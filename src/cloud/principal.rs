@@ -1,0 +1,312 @@
+//! Who a cloud request acts for, in which tenant, and whether it may.
+//!
+//! The tenant comes from the credential (an access token or API key carries its own) or, for
+//! requests without one, from the request: the subdomain of `cloud.base_domain`, a tenant's
+//! custom domain, then the `X-Tenant-ID` header (id or slug). A request that names one tenant
+//! and carries a credential of another is refused.
+
+use actix_web::HttpRequest;
+use diesel::prelude::*;
+
+use crate::app::AppState;
+use crate::cloud::audit::Actor;
+use crate::cloud::rbac::Grant;
+use crate::cloud::{accounts, apikeys};
+use crate::db::Binding;
+use crate::db::schema::tenants;
+use crate::error::Error;
+use crate::tenancy::{Tenant, TenantScope};
+
+/// The header API clients name their tenant with.
+pub const TENANT_HEADER: &str = "X-Tenant-ID";
+
+/// A credential's holder.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User { id: String, session: String },
+    ApiKey { id: String },
+}
+
+impl Principal {
+    /// The Casbin subject.
+    pub fn subject(&self) -> String {
+        match self {
+            Principal::User { id, .. } => format!("user:{id}"),
+            Principal::ApiKey { id } => format!("key:{id}"),
+        }
+    }
+}
+
+/// An authenticated cloud request.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    pub tenant: Tenant,
+    pub scope: TenantScope,
+    pub principal: Principal,
+    pub grant: Grant,
+    pub actor: Actor,
+}
+
+/// The client address (the peer; behind a proxy, the first `X-Forwarded-For` hop is not
+/// trusted unless the proxy is ours, so the peer address is what is recorded).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// The tenant a request names (host or header), if any. Unknown or inactive: 404.
+pub async fn named_tenant(state: &AppState, req: &HttpRequest) -> Result<Option<Tenant>, Error> {
+    let base = state.config.cloud.base_domain.trim().to_lowercase();
+    let host = req
+        .connection_info()
+        .host()
+        .rsplit_once(':')
+        .map_or_else(
+            || req.connection_info().host().to_string(),
+            |(h, p)| {
+                if p.chars().all(|c| c.is_ascii_digit()) {
+                    h.to_string()
+                } else {
+                    req.connection_info().host().to_string()
+                }
+            },
+        )
+        .to_lowercase();
+    let is_address = host.parse::<std::net::IpAddr>().is_ok()
+        || host.starts_with('[')
+        || host == "localhost"
+        || !host.contains('.');
+    if !is_address {
+        if !base.is_empty()
+            && let Some(sub) = host.strip_suffix(&format!(".{base}"))
+        {
+            if sub != "www" && !sub.contains('.') {
+                return by_key(state, Lookup::Slug(sub.to_string())).await.map(Some);
+            }
+        } else if host != base {
+            // A custom domain; one the database does not know is just another name of ours.
+            if let Some(t) = find(state, Lookup::Domain(host)).await? {
+                return active(t).map(Some);
+            }
+        }
+    }
+    match req.headers().get(TENANT_HEADER) {
+        Some(v) => {
+            let v = v.to_str().unwrap_or("").trim();
+            if v.is_empty() {
+                return Err(Error::invalid(TENANT_HEADER, "X-Tenant-ID is empty."));
+            }
+            let key = if uuid::Uuid::parse_str(v).is_ok() {
+                Lookup::Id(v.to_string())
+            } else {
+                Lookup::Slug(v.to_lowercase())
+            };
+            by_key(state, key).await.map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+enum Lookup {
+    Id(String),
+    Slug(String),
+    Domain(String),
+}
+
+async fn find(state: &AppState, key: Lookup) -> Result<Option<Tenant>, Error> {
+    state
+        .db
+        .system(move |c| {
+            let q = tenants::table.select(Tenant::as_select()).into_boxed();
+            let q = match key {
+                Lookup::Id(id) => q.filter(tenants::id.eq(id)),
+                Lookup::Slug(s) => q.filter(tenants::slug.eq(s)),
+                Lookup::Domain(d) => q.filter(tenants::domain.eq(d)),
+            };
+            Ok(q.first(c).optional()?)
+        })
+        .await
+}
+
+async fn by_key(state: &AppState, key: Lookup) -> Result<Tenant, Error> {
+    match find(state, key).await? {
+        Some(t) => active(t),
+        None => Err(no_tenant()),
+    }
+}
+
+fn active(t: Tenant) -> Result<Tenant, Error> {
+    if t.is_active { Ok(t) } else { Err(no_tenant()) }
+}
+
+fn no_tenant() -> Error {
+    Error::NotFound("No such tenant (or it is not active).".into())
+}
+
+/// The error for a tenant-scoped route that got no tenant.
+pub fn tenant_required() -> Error {
+    Error::invalid(
+        "tenant",
+        "No tenant named: use your tenant's subdomain, its custom domain, an X-Tenant-ID header \
+         (id or slug), or an access token or API key (Authorization: Bearer …).",
+    )
+}
+
+/// The bearer credential, if the request has one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    let h = req.headers().get(actix_web::http::header::AUTHORIZATION)?;
+    let h = h.to_str().ok()?;
+    let (scheme, token) = h.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Authenticates the request's bearer credential and, when `permission` is given, checks it.
+pub async fn authenticate(
+    state: &AppState,
+    req: &HttpRequest,
+    permission: Option<&str>,
+) -> Result<Authed, Error> {
+    let cloud = state
+        .cloud
+        .as_ref()
+        .ok_or_else(|| Error::NotFound("API v3 is served in cloud mode.".into()))?;
+    let named = named_tenant(state, req).await?;
+    let Some(token) = bearer(req) else {
+        return Err(match named {
+            None => tenant_required(),
+            Some(_) => Error::Unauthorized(
+                "Sign in: send Authorization: Bearer <access token or API key>.".into(),
+            ),
+        });
+    };
+    let ip = client_ip(req);
+    let authed = if token.starts_with(apikeys::PREFIX) {
+        by_api_key(state, token, ip).await?
+    } else {
+        by_access_token(state, token, ip).await?
+    };
+    if let Some(named) = &named
+        && named.id != authed.tenant.id
+    {
+        return Err(Error::Forbidden(
+            "These credentials belong to another tenant than the one this request names.".into(),
+        ));
+    }
+    if let Some(permission) = permission {
+        let allowed = cloud
+            .rbac
+            .check(
+                &authed.principal.subject(),
+                authed.scope.id(),
+                &authed.grant,
+                permission,
+            )
+            .await?;
+        if !allowed {
+            return Err(Error::Forbidden(format!(
+                "Your role ({}) does not allow {permission}.",
+                if authed.grant.role.is_empty() {
+                    "none"
+                } else {
+                    &authed.grant.role
+                }
+            )));
+        }
+    }
+    Ok(authed)
+}
+
+async fn by_api_key(state: &AppState, secret: &str, ip: Option<String>) -> Result<Authed, Error> {
+    let invalid = || Error::Unauthorized("The API key is not valid (unknown or revoked).".into());
+    let hash = crate::cloud::tokens::hash(secret);
+    let secret = secret.to_string();
+    let found = state
+        .db
+        .bound(Binding::lookup(hash), move |c| {
+            let Some(key) = apikeys::find(c, &secret)? else {
+                return Ok(None);
+            };
+            let tenant: Tenant = tenants::table
+                .find(&key.tenant_id)
+                .select(Tenant::as_select())
+                .first(c)?;
+            Ok(Some((key, tenant)))
+        })
+        .await?;
+    let (key, tenant) = found.ok_or_else(invalid)?;
+    let tenant = active(tenant)?;
+    let scope = TenantScope::new(tenant.id.clone());
+    let touched = key.clone();
+    state
+        .db
+        .write(&scope, move |c| apikeys::touch(c, &touched))
+        .await?;
+    Ok(Authed {
+        scope,
+        tenant,
+        grant: Grant {
+            role: key.role.clone(),
+            extra: vec![],
+        },
+        actor: Actor {
+            kind: "api_key",
+            id: key.id.clone(),
+            label: key.name.clone(),
+            ip,
+        },
+        principal: Principal::ApiKey { id: key.id },
+    })
+}
+
+async fn by_access_token(
+    state: &AppState,
+    token: &str,
+    ip: Option<String>,
+) -> Result<Authed, Error> {
+    let cloud = state.cloud.as_ref().expect("checked by the caller");
+    let claims = cloud.jwt.verify(token)?;
+    let scope = TenantScope::new(claims.tid.clone());
+    let (user, sid, s) = (claims.sub.clone(), claims.sid.clone(), scope.clone());
+    let row = state
+        .db
+        .read(&scope, move |c| {
+            let tenant: Option<Tenant> = tenants::table
+                .find(s.id())
+                .select(Tenant::as_select())
+                .first(c)
+                .optional()?;
+            let Some(tenant) = tenant else {
+                return Ok(None);
+            };
+            let open = matches!(accounts::session(c, &s, &sid)?, Some((u, true)) if u == user);
+            let member = accounts::membership(c, &s, &user)?;
+            let email = accounts::find_user(c, &user)?.map(|u| u.email);
+            Ok(Some((tenant, open, member, email)))
+        })
+        .await?;
+    let Some((tenant, open, member, email)) = row else {
+        return Err(no_tenant());
+    };
+    let tenant = active(tenant)?;
+    if !open {
+        return Err(Error::Unauthorized(
+            "This sign-in has ended (signed out or revoked); sign in again.".into(),
+        ));
+    }
+    let member = member
+        .ok_or_else(|| Error::Forbidden("You are no longer a member of this tenant.".into()))?;
+    Ok(Authed {
+        scope,
+        tenant,
+        grant: member.grant(),
+        actor: Actor {
+            kind: "user",
+            id: claims.sub.clone(),
+            label: email.unwrap_or_default(),
+            ip,
+        },
+        principal: Principal::User {
+            id: claims.sub,
+            session: claims.sid,
+        },
+    })
+}
