@@ -30,10 +30,10 @@ async fn snapshot(app: &crate::helpers::TestApp, bearer: &str) -> Vec<Value> {
         if let Some(items) = b["items"].as_array_mut() {
             for i in items {
                 // Clock-dependent or touched-by-use fields.
-                i.as_object_mut().map(|o| {
+                if let Some(o) = i.as_object_mut() {
                     o.remove("is_active");
                     o.remove("last_used_at");
-                });
+                }
             }
         }
         out.push(b);
