@@ -5,10 +5,11 @@ use serde_json::json;
 
 use crate::app::AppState;
 
-/// Liveness: no I/O, so a stuck database does not get a healthy process restarted.
+/// Liveness: no I/O, so a stuck database does not get a healthy process restarted. Says the
+/// mode too, so the web UI knows whether to show the device's pages or cloud sign-in.
 #[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok", "mode": state.config.mode }))
 }
 
 /// Readiness: 200 when the database and the storage answer, else 503 naming what is down.
