@@ -44,6 +44,9 @@ pub struct S3Config {
     /// Virtual-host-style addressing (`bucket.host`); path style is the default because every
     /// self-hosted S3 server supports it.
     pub virtual_host_style: bool,
+    /// When above 0, `/media/<id>` answers with a redirect to a presigned URL valid this many
+    /// seconds, so screens download from S3 directly instead of through the server.
+    pub presign_media_seconds: u64,
 }
 
 /// Where files live.
@@ -125,6 +128,9 @@ pub struct CloudConfig {
     pub refresh_token_seconds: u64,
     /// Failed sign-ins allowed per account (and ×4 per address) in 15 minutes.
     pub login_failures_allowed: u32,
+    /// Addresses of the load balancers or proxies in front of the service: only from them is
+    /// `X-Forwarded-For` believed (for rate limits and the audit log).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for CloudConfig {
@@ -137,6 +143,7 @@ impl Default for CloudConfig {
             access_token_seconds: 15 * 60,
             refresh_token_seconds: 7 * 24 * 3600,
             login_failures_allowed: 5,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -144,8 +144,9 @@ CREATE POLICY account ON users
     USING (id = NULLIF(current_setting('app.current_user_id', true), '')
         OR email = NULLIF(current_setting('app.lookup_key', true), '')
         OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id))
-    WITH CHECK (id = NULLIF(current_setting('app.current_user_id', true), '')
-        OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id));
+    -- Only the user's own transaction changes the row: a tenant cannot rewrite the address
+    -- or password of a member who also belongs elsewhere.
+    WITH CHECK (id = NULLIF(current_setting('app.current_user_id', true), ''));
 
 ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
 ALTER TABLE memberships FORCE ROW LEVEL SECURITY;

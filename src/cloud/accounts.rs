@@ -394,9 +394,17 @@ pub fn spend_user_token(
     purpose: Purpose,
 ) -> Result<String, Error> {
     let user_id = check_user_token(conn, token, purpose)?;
-    diesel::update(user_tokens::table.filter(user_tokens::token_hash.eq(tokens::hash(token))))
-        .set(user_tokens::used_at.eq(Utc::now().naive_utc()))
-        .execute(conn)?;
+    let spent = diesel::update(
+        user_tokens::table
+            .filter(user_tokens::token_hash.eq(tokens::hash(token)))
+            .filter(user_tokens::used_at.is_null()),
+    )
+    .set(user_tokens::used_at.eq(Utc::now().naive_utc()))
+    .execute(conn)?;
+    if spent != 1 {
+        // Another request spent it between the check and now.
+        return Err(Error::invalid("token", "This link has already been used."));
+    }
     Ok(user_id)
 }
 

@@ -47,46 +47,79 @@ pub struct Authed {
     pub actor: Actor,
 }
 
-/// The client address (the peer; behind a proxy, the first `X-Forwarded-For` hop is not
-/// trusted unless the proxy is ours, so the peer address is what is recorded).
+/// The client address: the peer, or, when the peer is one of `cloud.trusted_proxies`, the
+/// last address in `X-Forwarded-For` that is not a trusted proxy (what a client writes
+/// further left can be forged).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|s| s.config.cloud.trusted_proxies.clone())
+        .unwrap_or_default();
+    if !trusted.contains(&peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter_map(|a| a.parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    let client = forwarded.into_iter().rev().find(|a| !trusted.contains(a));
+    Some(client.unwrap_or(peer).to_string())
+}
+
+/// How a request named its tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedBy {
+    /// `<slug>.<base_domain>` or the `X-Tenant-ID` header: the client chose it.
+    Choice,
+    /// A tenant's custom domain: a claim by that tenant, never checked against DNS, so it never
+    /// overrides (or blocks) a credential of another tenant.
+    CustomDomain,
+}
+
+/// The host the request was sent to, without the port, in lower case.
+fn host_name(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    let host = info.host();
+    let name = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or(host)
+    } else {
+        match host.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => host,
+        }
+    };
+    name.to_lowercase()
 }
 
 /// The tenant a request names (host or header), if any. Unknown or inactive: 404.
 pub async fn named_tenant(state: &AppState, req: &HttpRequest) -> Result<Option<Tenant>, Error> {
+    Ok(named(state, req).await?.map(|(t, _)| t))
+}
+
+async fn named(state: &AppState, req: &HttpRequest) -> Result<Option<(Tenant, NamedBy)>, Error> {
     let base = state.config.cloud.base_domain.trim().to_lowercase();
-    let host = req
-        .connection_info()
-        .host()
-        .rsplit_once(':')
-        .map_or_else(
-            || req.connection_info().host().to_string(),
-            |(h, p)| {
-                if p.chars().all(|c| c.is_ascii_digit()) {
-                    h.to_string()
-                } else {
-                    req.connection_info().host().to_string()
-                }
-            },
-        )
-        .to_lowercase();
+    let host = host_name(req);
     let is_address = host.parse::<std::net::IpAddr>().is_ok()
         || host.starts_with('[')
         || host == "localhost"
         || !host.contains('.');
-    if !is_address {
+    if !is_address && !is_service_host(state, &host) {
         if !base.is_empty()
             && let Some(sub) = host.strip_suffix(&format!(".{base}"))
         {
             if sub != "www" && !sub.contains('.') {
-                return by_key(state, Lookup::Slug(sub.to_string())).await.map(Some);
+                return by_key(state, Lookup::Slug(sub.to_string()))
+                    .await
+                    .map(|t| Some((t, NamedBy::Choice)));
             }
-        } else if host != base {
-            // A custom domain; one the database does not know is just another name of ours.
-            if let Some(t) = find(state, Lookup::Domain(host)).await? {
-                return active(t).map(Some);
-            }
+        } else if let Some(t) = find(state, Lookup::Domain(host)).await? {
+            // A custom domain the database does not know is just another name of ours.
+            return active(t).map(|t| Some((t, NamedBy::CustomDomain)));
         }
     }
     match req.headers().get(TENANT_HEADER) {
@@ -100,10 +133,21 @@ pub async fn named_tenant(state: &AppState, req: &HttpRequest) -> Result<Option<
             } else {
                 Lookup::Slug(v.to_lowercase())
             };
-            by_key(state, key).await.map(Some)
+            by_key(state, key).await.map(|t| Some((t, NamedBy::Choice)))
         }
         None => Ok(None),
     }
+}
+
+/// Whether `host` is one of the service's own names (the base domain, `www.` of it, the host
+/// of `public_url`): those never name a tenant, and no tenant may claim them.
+pub fn is_service_host(state: &AppState, host: &str) -> bool {
+    let base = state.config.cloud.base_domain.trim().to_lowercase();
+    let public = url::Url::parse(&state.config.public_url())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_lowercase));
+    (!base.is_empty() && (host == base || host == format!("www.{base}")))
+        || public.as_deref() == Some(host)
 }
 
 enum Lookup {
@@ -169,7 +213,7 @@ pub async fn authenticate(
         .cloud
         .as_ref()
         .ok_or_else(|| Error::NotFound("API v3 is served in cloud mode.".into()))?;
-    let named = named_tenant(state, req).await?;
+    let named = named(state, req).await?;
     let Some(token) = bearer(req) else {
         return Err(match named {
             None => tenant_required(),
@@ -184,7 +228,7 @@ pub async fn authenticate(
     } else {
         by_access_token(state, token, ip).await?
     };
-    if let Some(named) = &named
+    if let Some((named, NamedBy::Choice)) = &named
         && named.id != authed.tenant.id
     {
         return Err(Error::Forbidden(

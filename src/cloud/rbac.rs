@@ -77,12 +77,64 @@ pub fn is_permission(permission: &str) -> bool {
     PERMISSIONS.contains(&permission)
 }
 
+/// The permissions a role grants.
+pub fn permissions_of(role: &str) -> Vec<&'static str> {
+    let Some((_, patterns)) = ROLES.iter().find(|(r, _)| *r == role) else {
+        return Vec::new();
+    };
+    PERMISSIONS
+        .iter()
+        .copied()
+        .filter(|p| {
+            patterns.iter().any(|pat| {
+                *pat == "*"
+                    || pat == p
+                    || pat
+                        .strip_suffix('*')
+                        .is_some_and(|prefix| p.starts_with(prefix))
+            })
+        })
+        .collect()
+}
+
+/// Whether someone holding `actor` (role and effective permissions) may hand out `role` with
+/// `extra` permissions, or change a member who holds `target_role`: never more than they hold
+/// themselves, and only an admin makes or touches admins.
+pub fn may_grant(
+    actor_role: &str,
+    actor_permissions: &[&str],
+    role: &str,
+    extra: &[String],
+    target_role: Option<&str>,
+) -> Result<(), String> {
+    let admin = actor_role == "tenant_admin";
+    if !admin && (role == "tenant_admin" || target_role == Some("tenant_admin")) {
+        return Err("Only a tenant_admin may make, change or remove a tenant_admin.".into());
+    }
+    let wanted = permissions_of(role).into_iter().chain(
+        extra
+            .iter()
+            .filter_map(|e| PERMISSIONS.iter().copied().find(|p| p == e)),
+    );
+    for p in wanted {
+        if !actor_permissions.contains(&p) {
+            return Err(format!(
+                "You cannot grant {p}, which you do not hold yourself."
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A subject's standing in one tenant, as its database row says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub role: String,
     pub extra: Vec<String>,
 }
+
+/// Subjects kept in the enforcer before it starts over.
+const MAX_SUBJECTS: usize = 100_000;
 
 /// The enforcer and what it was last told about each (subject, tenant).
 pub struct Rbac {
@@ -123,57 +175,83 @@ impl Rbac {
         permission: &str,
     ) -> Result<bool, Error> {
         let key = (subject.to_string(), tenant.to_string());
-        let stale = self.known().get(&key) != Some(grant);
-        if stale {
-            self.sync(subject, tenant, grant).await?;
-            self.known().insert(key, grant.clone());
+        let fail = |e: casbin::Error| Error::Internal(format!("authorisation check failed: {e}"));
+        if self.known().get(&key) == Some(grant) {
+            let enforcer = self.enforcer.read().await;
+            // Still what we synced? (A request with a newer row may have changed it.)
+            if self.known().get(&key) == Some(grant) {
+                return enforcer
+                    .enforce((subject, tenant, permission))
+                    .map_err(fail);
+            }
         }
-        let enforcer = self.enforcer.read().await;
+        // Sync and decide under one lock, so no other request's row slips in between.
+        let mut enforcer = self.enforcer.write().await;
+        if self.known().len() >= MAX_SUBJECTS {
+            // Subjects seen once (old keys, removed members) must not pile up for ever:
+            // start over; active subjects come back on their next request.
+            Self::reset(&mut enforcer).await?;
+            self.known().clear();
+        }
+        Self::sync(&mut enforcer, subject, tenant, grant).await?;
+        self.known().insert(key, grant.clone());
         enforcer
             .enforce((subject, tenant, permission))
-            .map_err(|e| Error::Internal(format!("authorisation check failed: {e}")))
+            .map_err(fail)
     }
 
     /// Forgets a subject in a tenant (member removed, key revoked).
     pub async fn forget(&self, subject: &str, tenant: &str) -> Result<(), Error> {
+        let mut enforcer = self.enforcer.write().await;
         self.known()
             .remove(&(subject.to_string(), tenant.to_string()));
-        self.sync(
-            subject,
-            tenant,
-            &Grant {
-                role: String::new(),
-                extra: vec![],
-            },
-        )
-        .await
+        let none = Grant {
+            role: String::new(),
+            extra: vec![],
+        };
+        Self::sync(&mut enforcer, subject, tenant, &none).await
     }
 
-    async fn sync(&self, subject: &str, tenant: &str, grant: &Grant) -> Result<(), Error> {
-        let fail = |e: casbin::Error| Error::Internal(format!("authorisation update: {e}"));
-        let mut e = self.enforcer.write().await;
-        let groupings: Vec<Vec<String>> = e
+    async fn reset(e: &mut Enforcer) -> Result<(), Error> {
+        let fail = |e: casbin::Error| Error::Internal(format!("authorisation reset: {e}"));
+        let subjects: Vec<String> = e
+            .get_all_subjects()
+            .into_iter()
+            .filter(|s| !s.starts_with("role:"))
+            .collect();
+        for s in subjects {
+            e.remove_filtered_policy(0, vec![s]).await.map_err(fail)?;
+        }
+        let grouped: Vec<String> = e
             .get_grouping_policy()
             .into_iter()
-            .filter(|g| {
-                g.first().map(String::as_str) == Some(subject)
-                    && g.get(2).map(String::as_str) == Some(tenant)
-            })
+            .filter_map(|g| g.first().cloned())
             .collect();
-        if !groupings.is_empty() {
-            e.remove_grouping_policies(groupings).await.map_err(fail)?;
+        for s in grouped {
+            e.remove_filtered_grouping_policy(0, vec![s])
+                .await
+                .map_err(fail)?;
         }
-        let extras: Vec<Vec<String>> = e
-            .get_policy()
-            .into_iter()
-            .filter(|p| {
-                p.first().map(String::as_str) == Some(subject)
-                    && p.get(1).map(String::as_str) == Some(tenant)
-            })
-            .collect();
-        if !extras.is_empty() {
-            e.remove_policies(extras).await.map_err(fail)?;
-        }
+        Ok(())
+    }
+
+    async fn sync(
+        e: &mut Enforcer,
+        subject: &str,
+        tenant: &str,
+        grant: &Grant,
+    ) -> Result<(), Error> {
+        let fail = |e: casbin::Error| Error::Internal(format!("authorisation update: {e}"));
+        // Filtered removal: the subject's rows in this tenant only, without copying the rest.
+        e.remove_filtered_grouping_policy(
+            0,
+            vec![subject.to_string(), String::new(), tenant.to_string()],
+        )
+        .await
+        .map_err(fail)?;
+        e.remove_filtered_policy(0, vec![subject.to_string(), tenant.to_string()])
+            .await
+            .map_err(fail)?;
         if is_role(&grant.role) {
             e.add_grouping_policy(vec![
                 subject.to_string(),
@@ -243,6 +321,65 @@ mod tests {
                 "{role} {perm}"
             );
         }
+    }
+
+    #[test]
+    fn nobody_grants_more_than_they_hold() {
+        assert_eq!(
+            permissions_of("viewer"),
+            vec!["assets.view", "layouts.view"]
+        );
+        assert_eq!(permissions_of("tenant_admin").len(), PERMISSIONS.len());
+        assert!(permissions_of("content_manager").contains(&"assets.share"));
+        let cm = permissions_of("content_manager");
+        let mut with_users = cm.clone();
+        with_users.push("users.manage");
+        // A content manager with users.manage may make viewers and content managers…
+        assert!(
+            may_grant(
+                "content_manager",
+                &with_users,
+                "viewer",
+                &[],
+                Some("viewer")
+            )
+            .is_ok()
+        );
+        assert!(may_grant("content_manager", &with_users, "content_manager", &[], None).is_ok());
+        // …but not admins, not device operators (devices.* they lack), and not touch admins.
+        assert!(may_grant("content_manager", &with_users, "tenant_admin", &[], None).is_err());
+        assert!(may_grant("content_manager", &with_users, "device_operator", &[], None).is_err());
+        assert!(
+            may_grant(
+                "content_manager",
+                &with_users,
+                "viewer",
+                &[],
+                Some("tenant_admin")
+            )
+            .is_err()
+        );
+        assert!(
+            may_grant(
+                "content_manager",
+                &with_users,
+                "viewer",
+                &["apikeys.manage".into()],
+                None
+            )
+            .is_err()
+        );
+        let all = permissions_of("tenant_admin");
+        assert!(
+            may_grant(
+                "tenant_admin",
+                &all,
+                "tenant_admin",
+                &["users.view".into()],
+                Some("tenant_admin")
+            )
+            .is_ok()
+        );
     }
 
     #[tokio::test]

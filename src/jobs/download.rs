@@ -86,7 +86,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
             meta.remove("error_message");
             a.set_metadata(meta);
             assets::update(c, &s, &a)?;
-            super::enqueue_thumbnail(c, &s, &a)?;
+            super::enqueue_processing(c, &s, &a)?;
             Ok(true)
         })
         .await?;

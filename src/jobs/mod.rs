@@ -4,6 +4,7 @@
 //! (a running job whose lease ran out is due again).
 
 pub mod download;
+pub mod normalise;
 pub mod thumbnail;
 
 use std::sync::Arc;
@@ -123,6 +124,39 @@ pub fn enqueue<T: Serialize>(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Queues what a new stored file needs: a conversion first when the screen's browser may not
+/// show it (the asset is marked processing until then when that is certain), else a preview.
+pub fn enqueue_processing(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    asset: &crate::services::assets::Asset,
+) -> Result<(), Error> {
+    use normalise::Plan;
+    match normalise::plan(asset) {
+        Plan::Nothing => enqueue_thumbnail(conn, scope, asset),
+        plan => {
+            if matches!(plan, Plan::Picture | Plan::Video) {
+                use crate::db::schema::assets;
+                diesel::update(
+                    assets::table
+                        .filter(assets::tenant_id.eq(scope.id()))
+                        .filter(assets::asset_id.eq(&asset.asset_id)),
+                )
+                .set(assets::is_processing.eq(true))
+                .execute(conn)?;
+            }
+            enqueue(
+                conn,
+                scope,
+                normalise::KIND,
+                &normalise::Normalise {
+                    asset_id: asset.asset_id.clone(),
+                },
+            )
+        }
+    }
 }
 
 /// Queues a preview of the asset when it has a stored picture or video.
@@ -275,6 +309,7 @@ async fn run(state: &AppState, job: Job) {
         match job.kind.as_str() {
             download::KIND => download::run(state, &job).await,
             thumbnail::KIND => thumbnail::run(state, &job).await,
+            normalise::KIND => normalise::run(state, &job).await,
             #[cfg(feature = "cloud")]
             crate::cloud::mail::KIND => crate::cloud::mail::run(state, &job).await,
             other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),

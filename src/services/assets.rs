@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::db::AnyConnection;
-use crate::db::schema::assets;
+use crate::db::schema::{assets, shares};
 use crate::domain::schedule::{PlayDays, Schedule, Window, parse_time};
 use crate::error::Error;
 use crate::tenancy::TenantScope;
@@ -191,11 +191,19 @@ pub fn delete(
             .filter(assets::asset_id.eq(asset_id)),
     )
     .execute(conn)?;
+    // Its share links go with it: an id that comes back (a restore) must not revive them.
+    diesel::delete(
+        shares::table
+            .filter(shares::tenant_id.eq(scope.id()))
+            .filter(shares::asset_id.eq(asset_id)),
+    )
+    .execute(conn)?;
     Ok(n > 0)
 }
 
 /// Deletes every asset of the tenant (restore replaces them all).
 pub fn delete_all(conn: &mut AnyConnection, scope: &TenantScope) -> Result<usize, Error> {
+    diesel::delete(shares::table.filter(shares::tenant_id.eq(scope.id()))).execute(conn)?;
     Ok(diesel::delete(assets::table.filter(assets::tenant_id.eq(scope.id()))).execute(conn)?)
 }
 

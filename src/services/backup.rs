@@ -520,7 +520,7 @@ pub async fn restore(
             assets::delete_all(c, &s)?;
             for a in &assets {
                 assets::insert(c, &s, a)?;
-                crate::jobs::enqueue_thumbnail(c, &s, a)?;
+                crate::jobs::enqueue_processing(c, &s, a)?;
             }
             settings::save(c, &s, &settings_new)?;
             Ok(old)

@@ -397,6 +397,24 @@ pub async fn probe_duration(input: &str) -> Option<i64> {
     }
 }
 
+/// The codec of the first video stream: `Ok(Some(name))`, `Ok(None)` when ffprobe cannot
+/// tell, `Err(())` when ffprobe is not installed.
+pub async fn video_codec(input: &str) -> Result<Option<String>, ()> {
+    let what = [
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "stream=codec_name",
+        "-of",
+        "default=noprint_wrappers=1:nokey=1",
+    ];
+    match ffprobe(input, &what).await {
+        Probe::Ok(out) => Ok(Some(out.trim().to_string()).filter(|c| !c.is_empty())),
+        Probe::Failed => Ok(None),
+        Probe::Missing => Err(()),
+    }
+}
+
 /// The duration of a stored video (ffprobe reads the file on disk, or S3 through a
 /// presigned URL).
 pub async fn probe_stored_duration(storage: &Storage, key: &str) -> Option<i64> {

@@ -70,6 +70,8 @@ pub struct Storage {
     description: String,
     /// The directory of the fs backend.
     fs_root: Option<std::path::PathBuf>,
+    /// S3: serve media by presigned URLs valid this long (0: stream through the server).
+    presign_media: Duration,
 }
 
 impl Storage {
@@ -145,6 +147,10 @@ impl Storage {
             backend: config.storage.backend,
             description,
             fs_root,
+            presign_media: Duration::from_secs(match config.storage.backend {
+                StorageBackend::S3 => config.storage.s3.presign_media_seconds,
+                _ => 0,
+            }),
         })
     }
 
@@ -253,6 +259,21 @@ impl Storage {
                 .ok()
                 .map(|r| r.uri().to_string()),
             StorageBackend::Memory => None,
+        }
+    }
+
+    /// A short-lived presigned URL for a player or browser to read `key` straight from S3, when
+    /// `storage.s3.presign_media_seconds` is set; `None` otherwise (the server streams it).
+    pub async fn media_url(&self, key: &str) -> Option<String> {
+        if self.presign_media.is_zero() {
+            return None;
+        }
+        match self.op.presign_read(key, self.presign_media).await {
+            Ok(r) => Some(r.uri().to_string()),
+            Err(e) => {
+                tracing::warn!(%key, error = %e, "cannot presign; streaming instead");
+                None
+            }
         }
     }
 

@@ -88,6 +88,12 @@ impl TestApp {
     /// `s3_endpoint`), under a prefix of its own.
     #[allow(dead_code)]
     pub async fn spawn_s3(backend: Backend) -> TestApp {
+        TestApp::spawn_s3_with(backend, |_| {}).await
+    }
+
+    /// Same as [`TestApp::spawn_s3`], with a configuration change.
+    #[allow(dead_code)]
+    pub async fn spawn_s3_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         TestApp::spawn_with(backend, |c| {
             c.storage.backend = signate::config::StorageBackend::S3;
             c.storage.s3 = signate::config::S3Config {
@@ -101,7 +107,9 @@ impl TestApp {
                     .unwrap_or_else(|_| "testsecret".into()),
                 root: format!("/t-{}/", uuid::Uuid::new_v4().simple()),
                 virtual_host_style: false,
+                presign_media_seconds: 0,
             };
+            adjust(c);
         })
         .await
     }

@@ -11,6 +11,7 @@ mod jobs;
 mod legacy_assets;
 mod legacy_device;
 mod legacy_files;
+mod normalise;
 mod player;
 mod storage;
 mod tenancy;

@@ -578,7 +578,7 @@ pub async fn create(
             if let Some(d) = &download {
                 jobs::enqueue(c, &scope, jobs::download::KIND, d)?;
             }
-            jobs::enqueue_thumbnail(c, &scope, &row)?;
+            jobs::enqueue_processing(c, &scope, &row)?;
             if modern {
                 assets::reindex_active(c, &scope, &row, Utc::now(), tz)?;
             }

@@ -133,8 +133,12 @@ impl From<Error> for LegacyError {
                 LegacyError::detail(503, "The database is unavailable; try again shortly.")
             }
             other => {
+                // Details (SQL, storage paths) stay in the log.
                 tracing::error!(error = %other, "request failed");
-                LegacyError::error(500, other.to_string())
+                LegacyError::error(
+                    500,
+                    "Something went wrong on the server; it has been logged.",
+                )
             }
         }
     }

@@ -62,16 +62,19 @@ impl Device {
     }
 
     /// Cloud mode: Anthias scripts drive a tenant with one of its API keys
-    /// (`Authorization: Bearer sgk_…`); what they may do follows the key's role.
+    /// (`Authorization: Bearer sgk_…`) or a user's access token; what they may do follows the
+    /// credential's role, and routes that act on the host itself are not served.
     async fn resolve_cloud(
         req: &HttpRequest,
         state: web::Data<AppState>,
         check_auth: bool,
     ) -> Result<Device, LegacyError> {
+        // In cloud mode every route authenticates, whatever it does on a device.
+        let _ = check_auth;
         #[cfg(feature = "cloud")]
         {
-            let permission = check_auth.then(|| legacy_permission(req.method(), req.path()));
-            let authed = crate::cloud::principal::authenticate(&state, req, permission)
+            let permission = legacy_permission(req.method(), req.match_pattern().as_deref())?;
+            let authed = crate::cloud::principal::authenticate(&state, req, Some(permission))
                 .await
                 .map_err(|e| match e {
                     crate::error::Error::Invalid { message, .. } => {
@@ -88,7 +91,7 @@ impl Device {
         }
         #[cfg(not(feature = "cloud"))]
         {
-            let _ = (req, state, check_auth);
+            let _ = (req, state);
             Err(LegacyError::detail(
                 400,
                 "This server runs in cloud mode but was built without the `cloud` feature.",
@@ -189,30 +192,58 @@ fn refuse_cross_site(req: &HttpRequest) -> Result<(), LegacyError> {
     Ok(())
 }
 
-/// The v3 permission a legacy request needs in cloud mode.
+/// The v3 permission a legacy route needs in cloud mode, from the route's pattern (the path as
+/// routed, so percent-encoding cannot dress one route up as another). Routes that act on the
+/// host (reboot, shutdown, display power, its load and addresses) belong to whoever runs the
+/// service, not to a tenant, and anything unlisted is refused.
 #[cfg(feature = "cloud")]
-fn legacy_permission(method: &Method, path: &str) -> &'static str {
-    let device = [
-        "device_settings",
-        "reboot",
-        "shutdown",
-        "backup",
-        "recover",
-        "info",
-        "/control/",
-    ]
-    .iter()
-    .any(|p| path.contains(p));
-    match (device, method.is_safe()) {
-        (true, true) => "devices.view",
-        (true, false) => "devices.manage",
-        (false, true) => "assets.view",
-        (false, false) => match *method {
-            Method::DELETE => "assets.delete",
-            Method::POST if !path.contains("/order") => "assets.create",
-            _ => "assets.edit",
-        },
-    }
+fn legacy_permission(method: &Method, pattern: Option<&str>) -> Result<&'static str, LegacyError> {
+    let pattern = pattern.unwrap_or("");
+    let route = ["/api/v1.1", "/api/v1.2", "/api/v1", "/api/v2"]
+        .iter()
+        .find_map(|p| pattern.strip_prefix(p))
+        .unwrap_or(pattern);
+    let read = method.is_safe();
+    let permission = match route {
+        "/assets" if read => "assets.view",
+        "/assets" => "assets.create",
+        "/assets/{asset_id}" if read => "assets.view",
+        "/assets/{asset_id}" if *method == Method::DELETE => "assets.delete",
+        "/assets/{asset_id}" => "assets.edit",
+        "/assets/{asset_id}/content" => "assets.view",
+        "/assets/order" => "assets.edit",
+        "/assets/control/{command}" => "devices.manage",
+        "/file_asset" => "assets.create",
+        "/backup" | "/recover" | "/static_with_mime/{name}" => "tenant.settings",
+        "/device_settings" if read => "devices.view",
+        "/device_settings" => "devices.manage",
+        "/viewer_current_asset" => "devices.view",
+        "/api/events" => "assets.view",
+        "/media/{asset_id}" | "/media/{asset_id}/thumbnail" | "/media/{asset_id}/live" => {
+            "assets.view"
+        }
+        "/api/player/playlist" | "/player/ws" => "devices.view",
+        "/api/player/plays" if read => "devices.view",
+        "/api/player/plays" => "devices.manage",
+        "/reboot"
+        | "/shutdown"
+        | "/info"
+        | "/display/{state}"
+        | "/network/ip-addresses"
+        | "/integrations" => {
+            return Err(LegacyError::detail(
+                404,
+                "Not available in cloud mode: this route acts on the server itself.",
+            ));
+        }
+        _ => {
+            return Err(LegacyError::detail(
+                404,
+                "Not available in cloud mode; see /api/v3/docs.",
+            ));
+        }
+    };
+    Ok(permission)
 }
 
 /// A device request on an endpoint that is open whatever the auth setting.

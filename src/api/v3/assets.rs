@@ -16,7 +16,7 @@ use crate::domain::schedule::{PlayDays, format_time, parse_time};
 use crate::error::Error;
 use crate::events::Event;
 use crate::services::assets::{self as store, Asset};
-use crate::services::{content, quota};
+use crate::services::quota;
 use crate::storage::Storage;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/assets/{id}", web::patch().to(update))
         .route("/assets/{id}", web::delete().to(delete))
         .route("/assets/{id}/share", web::post().to(share))
+        .route("/assets/{id}/shares", web::delete().to(unshare))
         .route("/assets/{id}/duplicate", web::post().to(duplicate));
 }
 
@@ -377,22 +378,6 @@ fn parse_input(body: &Value, creating: bool) -> Result<Input, Error> {
             format!("mimetype must be one of {}.", MIMETYPES.join(", ")),
         ));
     }
-    if let Some(u) = &uri {
-        if mimetype.as_deref() == Some("streaming") {
-            let ok = url::Url::parse(u).is_ok_and(|url| {
-                !content::protocols_for(u).is_empty()
-                    && url.host_str().is_some_and(|h| !h.is_empty())
-            });
-            if !ok {
-                return Err(Error::invalid(
-                    "uri",
-                    "uri must be a stream URL (rtsp://, rtmp://, srt://, udp:// or http(s)://).",
-                ));
-            }
-        } else {
-            content::check_url(u)?;
-        }
-    }
     let duration = match obj.get("duration") {
         None => None,
         Some(v) => match v.as_i64() {
@@ -486,7 +471,44 @@ fn parse_input(body: &Value, creating: bool) -> Result<Input, Error> {
     })
 }
 
+/// Schemes a stream may use; everything else a screen would be asked to open is http(s).
+const STREAM_SCHEMES: &[&str] = &[
+    "rtsp", "rtsps", "rtmp", "rtmps", "srt", "udp", "rtp", "http", "https",
+];
+
+/// The asset's address must suit its type: http(s) for pages, pictures and videos, a stream
+/// protocol for streams. Checked on the final row, so a change of type alone cannot leave a
+/// `javascript:` or `file:` address behind a type that screens open.
+fn check_uri(a: &Asset) -> Result<(), Error> {
+    let uri = a.uri.as_deref().unwrap_or("");
+    if a.mimetype.as_deref() == Some("streaming") {
+        let ok = url::Url::parse(uri).is_ok_and(|u| {
+            STREAM_SCHEMES.contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty())
+        });
+        if !ok {
+            return Err(Error::invalid(
+                "uri",
+                "uri must be a stream URL (rtsp, rtsps, rtmp, rtmps, srt, udp, rtp or http(s)).",
+            ));
+        }
+        return Ok(());
+    }
+    let url =
+        url::Url::parse(uri).map_err(|_| Error::invalid("uri", "Enter a valid http(s) URL."))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid("uri", "Enter a valid http(s) URL."));
+    }
+    Ok(())
+}
+
 fn apply(a: &mut Asset, i: Input) -> Result<(), Error> {
+    let address_changed = i.uri.is_some() || i.mimetype.is_some();
+    if i.uri.is_some() && a.file_key.is_some() {
+        return Err(Error::invalid(
+            "uri",
+            "The address of an uploaded file cannot be changed.",
+        ));
+    }
     if let Some(v) = i.name {
         a.name = Some(v);
     }
@@ -544,6 +566,9 @@ fn apply(a: &mut Asset, i: Input) -> Result<(), Error> {
             "end_date",
             "end_date must be after start_date.",
         ));
+    }
+    if address_changed && a.file_key.is_none() {
+        check_uri(a)?;
     }
     if a.play_time_from.is_some() != a.play_time_to.is_some() {
         return Err(Error::invalid(
@@ -677,12 +702,6 @@ async fn delete(
         .write(&allowed.authed.scope, move |c| {
             let a = store::get(c, &scope, &id)?.ok_or_else(not_found)?;
             store::delete(c, &scope, &id)?;
-            diesel::delete(
-                shares::table
-                    .filter(shares::tenant_id.eq(scope.id()))
-                    .filter(shares::asset_id.eq(&id)),
-            )
-            .execute(c)?;
             audit::record(
                 c,
                 &scope,
@@ -771,6 +790,41 @@ async fn share(
         "share_token": token,
         "expires_at": iso(expires_at),
     })))
+}
+
+/// `DELETE /api/v3/assets/{id}/shares`: every link to the asset stops working.
+async fn unshare(
+    allowed: Allowed<perm::AssetsShare>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (scope, actor, id) = (
+        allowed.authed.scope.clone(),
+        allowed.authed.actor.clone(),
+        id.into_inner(),
+    );
+    let revoked = allowed
+        .state
+        .db
+        .write(&allowed.authed.scope, move |c| {
+            store::get(c, &scope, &id)?.ok_or_else(not_found)?;
+            let n = diesel::delete(
+                shares::table
+                    .filter(shares::tenant_id.eq(scope.id()))
+                    .filter(shares::asset_id.eq(&id)),
+            )
+            .execute(c)?;
+            audit::record(
+                c,
+                &scope,
+                &actor,
+                "asset.unshared",
+                Some(("asset", &id)),
+                json!({ "links": n }),
+            )?;
+            Ok(n)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "revoked": revoked })))
 }
 
 /// `POST /api/v3/assets/{id}/duplicate`: a copy named "<name> (Copy)", with its own copy of

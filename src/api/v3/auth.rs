@@ -170,6 +170,8 @@ async fn signup(
     if name.chars().count() > 100 || tenant_name.chars().count() > 100 {
         return Err(Error::invalid("name", "Names are at most 100 characters.").into());
     }
+    let limit = throttle::Keys::per_address("signup", client_ip(&req).as_deref(), 10);
+    throttle::attempt(&state.db, &limit).await?;
     let hash = hash_password(&password).await?;
     let mut user = accounts::new_user(&email, &name, hash);
     let tenant = Tenant::new(&slug, &tenant_name);
@@ -260,7 +262,7 @@ async fn login(
         ip.as_deref(),
         state.config.cloud.login_failures_allowed,
     );
-    throttle::check(&state.db, &keys).await?;
+    throttle::attempt(&state.db, &keys).await?;
     let e = email.clone();
     let user = state
         .db
@@ -272,11 +274,9 @@ async fn login(
     let Some(user) = user else {
         // Spend the same time as a real check, so timing does not tell which addresses exist.
         let _ = password::verify_gated(&password, dummy_hash()).await;
-        throttle::fail(&state.db, &keys).await?;
         return Err(bad().into());
     };
     if !password::verify_gated(&password, &user.password_hash).await {
-        throttle::fail(&state.db, &keys).await?;
         return Err(bad().into());
     }
     throttle::succeed(&state.db, &keys).await?;
@@ -302,12 +302,20 @@ async fn login(
             .flatten()
             .map(|t| t.slug),
     };
-    let tenant = match &wanted {
-        Some(w) => mine
-            .iter()
-            .find(|t| &t.slug == w || &t.id == w)
-            .cloned()
-            .ok_or_else(|| Error::Forbidden(format!("You are not a member of tenant {w:?}.")))?,
+    let named_in_body = body.tenant.as_deref().is_some_and(|t| !t.trim().is_empty());
+    let found = wanted
+        .as_ref()
+        .and_then(|w| mine.iter().find(|t| &t.slug == w || &t.id == w));
+    let tenant = match found {
+        Some(t) => t.clone(),
+        // Only a tenant named in the body is a demand; one the host names is a hint.
+        None if named_in_body => {
+            return Err(Error::Forbidden(format!(
+                "You are not a member of tenant {:?}.",
+                wanted.unwrap_or_default()
+            ))
+            .into());
+        }
         None => mine.first().cloned().ok_or_else(|| {
             Error::Forbidden(
                 "Your account belongs to no active tenant; ask for an invitation.".into(),
@@ -445,16 +453,7 @@ async fn logout(signed: SignedIn) -> ApiResult<HttpResponse> {
 /// `GET /api/v3/auth/me`
 async fn me(signed: SignedIn) -> ApiResult<HttpResponse> {
     let a = &signed.authed;
-    let rbac = &cloud(&signed.state).rbac;
-    let mut permissions = Vec::new();
-    for p in crate::cloud::rbac::PERMISSIONS {
-        if rbac
-            .check(&a.principal.subject(), a.scope.id(), &a.grant, p)
-            .await?
-        {
-            permissions.push(*p);
-        }
-    }
+    let permissions = super::held(&signed.state, a).await?;
     let tenant = json!({ "id": a.tenant.id, "slug": a.tenant.slug, "name": a.tenant.name });
     let body = match &a.principal {
         Principal::User { id, .. } => {
@@ -489,6 +488,8 @@ async fn forgot_password(
     super::app_state(&req)?;
     let email = accounts::normalise_email(required(&body.email, "email")?);
     accounts::check_email(&email)?;
+    let limit = throttle::Keys::per_address("reset", client_ip(&req).as_deref(), 10);
+    throttle::attempt(&state.db, &limit).await?;
     let st = state.clone();
     let e = email.clone();
     let user = state
@@ -556,7 +557,6 @@ async fn reset_password(
             Error::invalid("password", "The password is longer than 1024 characters.").into(),
         );
     }
-    let hash = hash_password(&password).await?;
     let (t, lookup) = (token.clone(), tokens::hash(&token));
     let user_id = state
         .db
@@ -564,9 +564,10 @@ async fn reset_password(
             accounts::check_user_token(c, &t, Purpose::ResetPassword)
         })
         .await?;
+    let hash = hash_password(&password).await?;
     let uid = user_id.clone();
     // One transaction: a refused password leaves the link unspent.
-    state
+    let email = state
         .db
         .bound(Binding::user(user_id).with_lookup(lookup), move |c| {
             let user = accounts::find_user(c, &uid)?
@@ -580,9 +581,12 @@ async fn reset_password(
             accounts::set_password(c, &uid, &hash)?;
             // Whoever reset it got the e-mail, so the address is theirs.
             accounts::mark_verified(c, &uid)?;
-            accounts::revoke_user_sessions(c, &uid)
+            accounts::revoke_user_sessions(c, &uid)?;
+            Ok(user.email)
         })
         .await?;
+    // Whoever reset the password proved the address: lift a lock on the account.
+    throttle::clear_account(&state.db, &email).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "status": "Your password has been changed; sign in with it." })))
 }

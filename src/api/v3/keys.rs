@@ -59,6 +59,7 @@ async fn create(
         )
         .into());
     }
+    super::check_grant(&allowed.state, &allowed.authed, &role, &[], None).await?;
     let (s, actor) = (allowed.authed.scope.clone(), allowed.authed.actor.clone());
     let (key, secret) = allowed
         .state

@@ -166,6 +166,39 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     Ok(state)
 }
 
+/// Every permission the request's credential holds.
+pub async fn held(state: &AppState, authed: &Authed) -> Result<Vec<&'static str>, Error> {
+    let rbac = &cloud(state).rbac;
+    let mut out = Vec::new();
+    for p in crate::cloud::rbac::PERMISSIONS {
+        if rbac
+            .check(
+                &authed.principal.subject(),
+                authed.scope.id(),
+                &authed.grant,
+                p,
+            )
+            .await?
+        {
+            out.push(*p);
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a grant beyond the actor's own (see `rbac::may_grant`).
+pub async fn check_grant(
+    state: &AppState,
+    authed: &Authed,
+    role: &str,
+    extra: &[String],
+    target_role: Option<&str>,
+) -> Result<(), Error> {
+    let held = held(state, authed).await?;
+    crate::cloud::rbac::may_grant(&authed.grant.role, &held, role, extra, target_role)
+        .map_err(Error::Forbidden)
+}
+
 /// The cloud state of a request that passed [`app_state`].
 pub fn cloud(state: &AppState) -> &crate::cloud::Cloud {
     state

@@ -45,6 +45,15 @@ async fn find(state: &AppState, token: &str) -> Found {
         let asset = state
             .db
             .read(&scope, move |c| {
+                use crate::db::schema::tenants;
+                use diesel::prelude::*;
+                let active: bool = tenants::table
+                    .find(s.id())
+                    .select(tenants::is_active)
+                    .first(c)?;
+                if !active {
+                    return Ok(None);
+                }
                 crate::services::assets::get(c, &s, &asset_id)
             })
             .await?;

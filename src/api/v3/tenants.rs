@@ -141,6 +141,15 @@ async fn update(
         Some(Value::String(d)) => {
             let d = check_domain(d)?;
             let base = allowed.state.config.cloud.base_domain.to_lowercase();
+            if crate::cloud::principal::is_service_host(&allowed.state, &d)
+                || d.parse::<std::net::IpAddr>().is_ok()
+            {
+                return Err(Error::invalid(
+                    "domain",
+                    "This name belongs to the service itself; use your own domain.",
+                )
+                .into());
+            }
             if !base.is_empty() && (d == base || d.ends_with(&format!(".{base}"))) {
                 return Err(Error::invalid(
                     "domain",

@@ -19,6 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/users", web::get().to(list))
         .route("/users/invite", web::post().to(invite))
         .route("/users/invitations", web::get().to(list_invitations))
+        .route(
+            "/users/invitations/{id}",
+            web::delete().to(cancel_invitation),
+        )
         .route("/users/{id}", web::patch().to(update))
         .route("/users/{id}", web::delete().to(remove));
 }
@@ -33,6 +37,21 @@ fn view(m: &Membership, u: &User) -> Value {
         "email_verified": u.email_verified_at.is_some(),
         "joined_at": iso(m.created_at),
     })
+}
+
+/// Serialises membership changes within a tenant, so two admins demoting each other at once
+/// cannot both pass the last-admin check.
+fn lock_members(
+    c: &mut crate::db::AnyConnection,
+    scope: &crate::tenancy::TenantScope,
+) -> Result<(), Error> {
+    #[allow(irrefutable_let_patterns)]
+    if let crate::db::AnyConnection::Postgresql(pg) = c {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(format!("members:{}", scope.id()))
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 fn not_member() -> Error {
@@ -80,6 +99,7 @@ async fn invite(
     accounts::check_email(&email)?;
     let role = body.role.clone().unwrap_or_default();
     check_role(&role)?;
+    super::check_grant(&allowed.state, &allowed.authed, &role, &[], None).await?;
     let token = tokens::random("");
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = Utc::now().naive_utc() + Duration::days(7);
@@ -185,6 +205,45 @@ async fn list_invitations(allowed: Allowed<perm::UsersView>) -> ApiResult<HttpRe
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
+/// `DELETE /api/v3/users/invitations/{id}`: the link stops working and the seat is freed.
+async fn cancel_invitation(
+    allowed: Allowed<perm::UsersInvite>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (s, actor, id) = (
+        allowed.authed.scope.clone(),
+        allowed.authed.actor.clone(),
+        id.into_inner(),
+    );
+    allowed
+        .state
+        .db
+        .write(&allowed.authed.scope, move |c| {
+            let n = diesel::delete(
+                invitations::table
+                    .filter(invitations::tenant_id.eq(s.id()))
+                    .filter(invitations::id.eq(&id))
+                    .filter(invitations::accepted_at.is_null()),
+            )
+            .execute(c)?;
+            if n == 0 {
+                return Err(Error::NotFound(
+                    "No pending invitation with this id.".into(),
+                ));
+            }
+            audit::record(
+                c,
+                &s,
+                &actor,
+                "user.invitation_cancelled",
+                Some(("invitation", &id)),
+                json!({}),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 #[derive(Deserialize)]
 struct UpdateBody {
     role: Option<String>,
@@ -215,11 +274,43 @@ async fn update(
         allowed.authed.actor.clone(),
         id.into_inner(),
     );
+    if actor.kind == "user" && actor.id == uid {
+        return Err(Error::Forbidden(
+            "You cannot change your own role or permissions; ask another admin.".into(),
+        )
+        .into());
+    }
+    let (s2, u2) = (s.clone(), uid.clone());
+    let current = allowed
+        .state
+        .db
+        .read(&s, move |c| accounts::membership(c, &s2, &u2))
+        .await?
+        .ok_or_else(not_member)?;
+    let new_role = body.role.clone().unwrap_or(current.role.clone());
+    let new_extra = body
+        .permissions
+        .clone()
+        .unwrap_or_else(|| current.grant().extra);
+    super::check_grant(
+        &allowed.state,
+        &allowed.authed,
+        &new_role,
+        &new_extra,
+        Some(&current.role),
+    )
+    .await?;
     let (m, u) = allowed
         .state
         .db
         .write(&allowed.authed.scope, move |c| {
+            lock_members(c, &s)?;
             let m = accounts::membership(c, &s, &uid)?.ok_or_else(not_member)?;
+            if m.role != current.role {
+                return Err(Error::Conflict(
+                    "The member's role changed meanwhile; reload and try again.".into(),
+                ));
+            }
             if let Some(r) = &body.role
                 && m.role == "tenant_admin"
                 && r != "tenant_admin"
@@ -273,10 +364,29 @@ async fn remove(
         id.into_inner(),
     );
     let u = uid.clone();
+    let (s2, u2) = (s.clone(), uid.clone());
+    let current = allowed
+        .state
+        .db
+        .read(&s, move |c| accounts::membership(c, &s2, &u2))
+        .await?
+        .ok_or_else(not_member)?;
+    let is_self = actor.kind == "user" && actor.id == uid;
+    if !is_self {
+        super::check_grant(
+            &allowed.state,
+            &allowed.authed,
+            "viewer",
+            &[],
+            Some(&current.role),
+        )
+        .await?;
+    }
     allowed
         .state
         .db
         .write(&allowed.authed.scope, move |c| {
+            lock_members(c, &s)?;
             let m = accounts::membership(c, &s, &u)?.ok_or_else(not_member)?;
             if m.role == "tenant_admin" && accounts::admin_count(c, &s)? <= 1 {
                 return Err(Error::Conflict(

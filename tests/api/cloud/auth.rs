@@ -493,7 +493,9 @@ async fn requests_name_their_tenant() {
             .unwrap();
         assert_eq!(res.status(), 403, "{name}: {value}");
     }
-    // A custom domain names its tenant; an inactive tenant is gone for everyone.
+    // A custom domain names its tenant for requests without credentials. It is an unchecked
+    // claim, so it never overrides a credential of another tenant (B's token there acts in B),
+    // and the service's own names cannot be claimed.
     let (s, t) = call(
         &app,
         Method::PATCH,
@@ -511,11 +513,44 @@ async fn requests_name_their_tenant() {
         .client
         .get(app.url("/api/v3/assets"))
         .header("Host", "signs.example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        401,
+        "the domain named A, which wants credentials"
+    );
+    let res = app
+        .client
+        .get(app.url("/api/v3/tenants/current"))
+        .header("Host", "signs.example.org")
         .bearer_auth(&b.access)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
+    let (s, t) = status_json(res).await;
+    assert_eq!((s, t["id"].as_str()), (200, Some(b.tenant_id.as_str())));
+    for taken in [
+        "signate.test",
+        "www.signate.test",
+        "x.signate.test",
+        "127.0.0.1",
+    ] {
+        let (s, t) = call(
+            &app,
+            Method::PATCH,
+            "/api/v3/tenants/current",
+            &b.access,
+            Some(json!({ "domain": taken })),
+        )
+        .await;
+        assert_eq!(
+            (s, t["error"]["field"].as_str()),
+            (400, Some("domain")),
+            "{taken}: {t}"
+        );
+    }
     let (s, t) = call(
         &app,
         Method::PATCH,

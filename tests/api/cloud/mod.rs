@@ -5,6 +5,7 @@ mod assets;
 mod auth;
 mod isolation;
 mod roles;
+mod security;
 
 use serde_json::{Value, json};
 

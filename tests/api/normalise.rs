@@ -1,0 +1,213 @@
+//! Formats a Pi's browser cannot show are converted by a job: TIFF pictures to PNG, videos in
+//! other containers or codecs to H.264 MP4 (ffmpeg from Debian's packages in CI). A file that
+//! plays already is left as it is.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::TestApp;
+
+async fn upload(app: &TestApp, bytes: Vec<u8>, file_name: &str, mimetype: &str) -> Value {
+    let form = Form::new().part(
+        "file_upload",
+        Part::bytes(bytes).file_name(file_name.to_string()),
+    );
+    let up: Value = app
+        .client
+        .post(app.url("/api/v2/file_asset"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ext = format!(".{}", file_name.rsplit('.').next().unwrap());
+    let body = json!({"name": file_name, "uri": up["uri"], "ext": ext, "mimetype": mimetype, "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": if mimetype == "video" { 0 } else { 10 }, "is_enabled": true});
+    let (status, made) = crate::helpers::status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(status, 201, "{up} → {made}");
+    made
+}
+
+async fn settled(app: &TestApp, id: &str) -> Value {
+    crate::helpers::wait_for(app, &format!("/api/v2/assets/{id}"), 60, |a| {
+        a["is_processing"] == false
+    })
+    .await
+}
+
+async fn stored_key(app: &TestApp, id: &str) -> String {
+    let (scope, id) = (app.tenant(), id.to_string());
+    let s = scope.clone();
+    app.state
+        .db
+        .read(&scope, move |c| signate::services::assets::get(c, &s, &id))
+        .await
+        .unwrap()
+        .unwrap()
+        .file_key
+        .unwrap()
+}
+
+async fn tiff_becomes_png(app: TestApp) {
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        64,
+        48,
+        image::Rgb([200, 30, 30]),
+    ))
+    .write_to(&mut tiff, image::ImageFormat::Tiff)
+    .unwrap();
+    let a = upload(&app, tiff.into_inner(), "scan.tiff", "image").await;
+    let id = a["asset_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        a["is_processing"], true,
+        "hidden from the screen until converted"
+    );
+    let done = settled(&app, &id).await;
+    assert_eq!(done["is_processing"], false, "{done}");
+    assert!(done["metadata"].get("error_message").is_none(), "{done}");
+    assert!(done["uri"].as_str().unwrap().ends_with(".png"), "{done}");
+    let res = app.get(&format!("/media/{id}")).await;
+    assert_eq!(res.headers()["content-type"], "image/png");
+    let picture = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!((picture.width(), picture.height()), (64, 48));
+    // Only the converted file is left in storage.
+    let key = stored_key(&app, &id).await;
+    assert!(key.ends_with(".png"));
+    let files = app
+        .state
+        .storage
+        .operator()
+        .list_with(&format!("tenants/{}/assets/", app.tenant().id()))
+        .recursive(true)
+        .await
+        .unwrap();
+    let names: Vec<String> = files
+        .iter()
+        .map(|e| e.path().to_string())
+        .filter(|p| !p.ends_with('/'))
+        .collect();
+    assert_eq!(names, vec![key], "the TIFF is removed");
+}
+
+fn has_ffmpeg() -> bool {
+    std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok()
+}
+
+fn make_video(args: &[&str], ext: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(format!("v.{ext}"));
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=1:size=160x120:rate=10",
+        ])
+        .args(args)
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(out).unwrap()
+}
+
+fn codec_of(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("probe");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn videos_become_h264_only_when_needed(app: TestApp) {
+    assert!(
+        has_ffmpeg(),
+        "the tests need ffmpeg (scripts/services.sh installs it)"
+    );
+    // MPEG-4 Part 2 in AVI: neither plays in Chromium.
+    let avi = upload(
+        &app,
+        make_video(&["-c:v", "mpeg4"], "avi"),
+        "old.avi",
+        "video",
+    )
+    .await;
+    // H.264 in MP4 plays already: left alone, same bytes.
+    let mp4_bytes = make_video(&["-c:v", "libx264", "-pix_fmt", "yuv420p"], "mp4");
+    let mp4 = upload(&app, mp4_bytes.clone(), "fine.mp4", "video").await;
+    assert_eq!(avi["is_processing"], true);
+    let avi_id = avi["asset_id"].as_str().unwrap().to_string();
+    let done = settled(&app, &avi_id).await;
+    assert!(done["metadata"].get("error_message").is_none(), "{done}");
+    assert!(done["uri"].as_str().unwrap().ends_with(".mp4"), "{done}");
+    let converted = app
+        .get(&format!("/media/{avi_id}"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert_eq!(codec_of(&converted), "h264");
+
+    let mp4_id = mp4["asset_id"].as_str().unwrap().to_string();
+    // The probe job runs and queues the preview; the preview's arrival means it is done.
+    for _ in 0..200 {
+        if app
+            .get(&format!("/media/{mp4_id}/thumbnail"))
+            .await
+            .status()
+            == 200
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let kept = app
+        .get(&format!("/media/{mp4_id}"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert_eq!(kept, mp4_bytes, "a playable video is not re-encoded");
+}
+
+async fn unreadable_tiff_fails_visibly(app: TestApp) {
+    // TIFF magic bytes followed by garbage: sniffed as TIFF, but nothing decodes it.
+    let mut bytes = b"II*\x00".to_vec();
+    bytes.extend(std::iter::repeat_n(0xAB, 512));
+    let a = upload(&app, bytes, "broken.tif", "image").await;
+    let id = a["asset_id"].as_str().unwrap().to_string();
+    let done = settled(&app, &id).await;
+    let msg = done["metadata"]["error_message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(msg.contains("TIFF"), "{done}");
+}
+
+backend_tests!(
+    tiff_becomes_png,
+    videos_become_h264_only_when_needed,
+    unreadable_tiff_fails_visibly
+);
