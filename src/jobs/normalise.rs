@@ -163,9 +163,11 @@ async fn convert(
         })?;
     if plan == Plan::ProbeVideo {
         match crate::services::content::video_codec(&input).await {
-            Err(()) => return Ok(None), // no ffprobe: leave it; most such files play
+            // Convert only what is known not to play: without ffprobe, or when it cannot tell,
+            // the file stays as uploaded (most files in these containers play).
+            Err(()) | Ok(None) => return Ok(None),
             Ok(Some(codec)) if PLAYABLE.contains(&codec.as_str()) => return Ok(None),
-            Ok(_) => {}
+            Ok(Some(_)) => {}
         }
     }
     let work = state.config.data_dir.join("tmp");
