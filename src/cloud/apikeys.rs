@@ -102,16 +102,17 @@ pub fn find(conn: &mut AnyConnection, secret: &str) -> Result<Option<ApiKey>, Er
     Ok(key.filter(|k| k.revoked_at.is_none()))
 }
 
-/// Records use, at most once a minute per key (a write per request would cost more than the
-/// request).
+/// Whether the key's last use is older than a minute (a write per request would cost more
+/// than the request).
+pub fn needs_touch(key: &ApiKey) -> bool {
+    let now = Utc::now().naive_utc();
+    key.last_used_at
+        .is_none_or(|t| now - t >= chrono::Duration::seconds(60))
+}
+
+/// Records use (see [`needs_touch`]).
 pub fn touch(conn: &mut AnyConnection, key: &ApiKey) -> Result<(), Error> {
     let now = Utc::now().naive_utc();
-    if key
-        .last_used_at
-        .is_some_and(|t| now - t < chrono::Duration::seconds(60))
-    {
-        return Ok(());
-    }
     diesel::update(api_keys::table.filter(api_keys::id.eq(&key.id)))
         .set(api_keys::last_used_at.eq(now))
         .execute(conn)?;

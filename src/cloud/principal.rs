@@ -279,11 +279,13 @@ async fn by_api_key(state: &AppState, secret: &str, ip: Option<String>) -> Resul
     let (key, tenant) = found.ok_or_else(invalid)?;
     let tenant = active(tenant)?;
     let scope = TenantScope::new(tenant.id.clone());
-    let touched = key.clone();
-    state
-        .db
-        .write(&scope, move |c| apikeys::touch(c, &touched))
-        .await?;
+    if apikeys::needs_touch(&key) {
+        let touched = key.clone();
+        state
+            .db
+            .write(&scope, move |c| apikeys::touch(c, &touched))
+            .await?;
+    }
     Ok(Authed {
         scope,
         tenant,

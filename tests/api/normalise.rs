@@ -25,7 +25,8 @@ async fn upload(app: &TestApp, bytes: Vec<u8>, file_name: &str, mimetype: &str) 
         .unwrap();
     let ext = format!(".{}", file_name.rsplit('.').next().unwrap());
     let body = json!({"name": file_name, "uri": up["uri"], "ext": ext, "mimetype": mimetype, "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": if mimetype == "video" { 0 } else { 10 }, "is_enabled": true});
-    let (status, made) = crate::helpers::status_json(app.post_json("/api/v2/assets", &body).await).await;
+    let (status, made) =
+        crate::helpers::status_json(app.post_json("/api/v2/assets", &body).await).await;
     assert_eq!(status, 201, "{up} → {made}");
     made
 }

@@ -249,6 +249,32 @@ async fn large_upload_out_of_order_with_a_dropped_chunk(app: TestApp) {
             let half = data[*start..start + CHUNK / 2].to_vec();
             let res = send(*start, half, end).await.unwrap();
             assert_eq!(res.status(), 400);
+            // The connection itself drops in the middle of the body: nothing is kept either.
+            drop_mid_body(
+                &app,
+                id,
+                *start,
+                end,
+                SIZE,
+                &data[*start..start + CHUNK / 2],
+            )
+            .await;
+            let mut kept = 0;
+            for _ in 0..50 {
+                kept = upload_keys(&app)
+                    .await
+                    .iter()
+                    .filter(|k| !k.ends_with("/total"))
+                    .count();
+                if kept == n {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert_eq!(
+                kept, n,
+                "a chunk cut off by a dropped connection left something"
+            );
         }
         let res = send(*start, data[*start..=end].to_vec(), end)
             .await
@@ -287,6 +313,37 @@ async fn large_upload_out_of_order_with_a_dropped_chunk(app: TestApp) {
         upload_keys(&app).await.is_empty(),
         "the chunks are gone once the asset exists"
     );
+}
+
+/// Sends a chunk's request over a raw TCP connection that announces the whole body, writes only
+/// `part` of it, and closes: what a phone losing its signal leaves the server with.
+async fn drop_mid_body(
+    app: &TestApp,
+    id: &str,
+    start: usize,
+    end: usize,
+    total: usize,
+    part: &[u8],
+) {
+    use tokio::io::AsyncWriteExt;
+    let boundary = "signatetestboundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file_upload\"; filename=\"big.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let length = head.len() + (end - start + 1) + tail.len();
+    let request = format!(
+        "POST /api/v2/file_asset HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {length}\r\nContent-Range: bytes {start}-{end}/{total}\r\nX-Upload-Id: {id}\r\n\r\n",
+        app.addr
+    );
+    let mut sock = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    sock.write_all(request.as_bytes()).await.unwrap();
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(part).await.unwrap();
+    sock.flush().await.unwrap();
+    drop(sock);
 }
 
 #[tokio::test]
