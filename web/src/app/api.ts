@@ -102,6 +102,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fields: Record<string, string> = {},
+    /** API v3's machine-readable `error.code` (`invalid`, `conflict`, …); "" otherwise. */
+    readonly code: string = "",
   ) {
     super(message);
   }
@@ -111,6 +113,21 @@ export class ApiError extends Error {
 let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
+}
+
+/**
+ * Cloud mode's credentials: every call then carries `Authorization: Bearer <access token>`,
+ * and a 401 gets one renewal and one retry. Device mode has none (the session cookie does).
+ */
+export interface Bearer {
+  /** The access token to send (renewed first when it has run out); null when signed out. */
+  token(): Promise<string | null>;
+  /** After a 401 for `used`: true when there is a newer token to retry with. */
+  renew(used: string): Promise<boolean>;
+}
+let bearer: Bearer | null = null;
+export function setBearer(b: Bearer | null): void {
+  bearer = b;
 }
 
 function flatten(v: unknown): string {
@@ -130,6 +147,13 @@ export function toError(status: number, text: string): ApiError {
   }
   if (body && typeof body === "object" && !Array.isArray(body)) {
     const o = body as Record<string, unknown>;
+    // API v3: {"error": {"code", "message", "field"?}}
+    if (o.error && typeof o.error === "object" && !Array.isArray(o.error)) {
+      const e = o.error as { code?: unknown; message?: unknown; field?: unknown };
+      const msg = typeof e.message === "string" && e.message ? e.message : `Request failed (${status})`;
+      const fields = typeof e.field === "string" && e.field ? { [e.field]: msg } : {};
+      return new ApiError(status, msg, fields, typeof e.code === "string" ? e.code : "");
+    }
     if (typeof o.detail === "string") return new ApiError(status, o.detail);
     if (typeof o.error === "string") return new ApiError(status, o.error || `Server error (${status})`);
     const fields: Record<string, string> = {};
@@ -147,23 +171,51 @@ export function toError(status: number, text: string): ApiError {
   return new ApiError(status, `Request failed (${status})`);
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: {}, credentials: "same-origin" };
-  if (body instanceof FormData || body instanceof URLSearchParams) init.body = body;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+/** Options of a call: `open` ones (sign-in, sign-up, e-mail links) carry no credentials. */
+export interface CallOptions {
+  open?: boolean;
+}
+
+/**
+ * Sends a request; with a bearer, renews the token and retries once on a 401. Returns the
+ * response whatever its status (network failures throw an ApiError with status 0).
+ */
+async function send(method: string, path: string, body: unknown, opts: CallOptions): Promise<Response> {
+  const auth = opts.open ? null : bearer;
+  for (let attempt = 0; ; attempt++) {
+    const headers: Record<string, string> = {};
+    const init: RequestInit = { method, headers, credentials: "same-origin" };
+    if (body instanceof FormData || body instanceof URLSearchParams) init.body = body;
+    else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      headers["Content-Type"] = "application/json";
+    }
+    const token = auth ? await auth.token() : null;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let r: Response;
+    try {
+      r = await fetch(path, init);
+    } catch {
+      throw toError(0, "");
+    }
+    if (r.status === 401 && auth && token && attempt === 0 && (await auth.renew(token))) continue;
+    if (r.status === 401 && !opts.open && !path.startsWith("/api/auth/login")) onUnauthorized();
+    return r;
   }
-  let r: Response;
-  try {
-    r = await fetch(path, init);
-  } catch {
-    throw toError(0, "");
-  }
+}
+
+export async function call<T>(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<T> {
+  const r = await send(method, path, body, opts);
   const text = await r.text();
-  if (r.status === 401 && !path.startsWith("/api/auth/login")) onUnauthorized();
   if (!r.ok) throw toError(r.status, text);
   return (text ? JSON.parse(text) : null) as T;
+}
+
+/** A file the API serves (e.g. `/media/<id>`), as a Blob: `<img src>` cannot send a bearer. */
+export async function fetchBlob(path: string): Promise<Blob> {
+  const r = await send("GET", path, undefined, {});
+  if (!r.ok) throw toError(r.status, await r.text());
+  return r.blob();
 }
 
 export const api = {
@@ -191,29 +243,32 @@ export const api = {
 export const backupUrl = (name: string) =>
   `/static_with_mime/${encodeURIComponent(name)}?mime=application/x-tgz`;
 
-/** POST a form with upload progress (fetch has none). */
-export function postWithProgress<T>(
+/** POST a form with upload progress (fetch has none); with a bearer, one retry after a 401. */
+export async function postWithProgress<T>(
   path: string,
   form: FormData,
   onProgress: (sent: number, total: number) => void,
   headers: Record<string, string> = {},
 ): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", path);
-    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
-    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total);
-    xhr.onload = () => {
-      if (xhr.status === 401) onUnauthorized();
-      if (xhr.status >= 200 && xhr.status < 300) {
-        try {
-          resolve((xhr.responseText ? JSON.parse(xhr.responseText) : null) as T);
-        } catch {
-          resolve(null as T);
-        }
-      } else reject(toError(xhr.status, xhr.responseText));
-    };
-    xhr.onerror = () => reject(toError(0, ""));
-    xhr.send(form);
-  });
+  for (let attempt = 0; ; attempt++) {
+    const token = bearer ? await bearer.token() : null;
+    const all = token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+    const xhr = await new Promise<XMLHttpRequest>((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open("POST", path);
+      for (const [k, v] of Object.entries(all)) x.setRequestHeader(k, v);
+      x.upload.onprogress = (e) => onProgress(e.loaded, e.total);
+      x.onload = () => resolve(x);
+      x.onerror = () => reject(toError(0, ""));
+      x.send(form);
+    });
+    if (xhr.status === 401 && bearer && token && attempt === 0 && (await bearer.renew(token))) continue;
+    if (xhr.status === 401) onUnauthorized();
+    if (xhr.status < 200 || xhr.status >= 300) throw toError(xhr.status, xhr.responseText);
+    try {
+      return (xhr.responseText ? JSON.parse(xhr.responseText) : null) as T;
+    } catch {
+      return null as T;
+    }
+  }
 }

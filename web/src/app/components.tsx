@@ -1,6 +1,7 @@
 // Shared building blocks: toasts, dialogs, switches and labelled fields.
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "./api";
 import { linkClick } from "./router";
 
 // ----- toasts -----
@@ -39,6 +40,13 @@ export function Toasts() {
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** A failure as messages for the form's own `fields`, or else one message for the form. */
+export function formErrors(e: unknown, fields: string[]): { fields: Record<string, string>; message: string } {
+  const own: Record<string, string> = {};
+  if (e instanceof ApiError) for (const [k, v] of Object.entries(e.fields)) if (fields.includes(k)) own[k] = v;
+  return { fields: own, message: Object.keys(own).length ? "" : errorText(e) };
 }
 
 // ----- dialog -----

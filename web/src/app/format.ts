@@ -163,3 +163,38 @@ export function formatHeaders(h: Record<string, string> | undefined): string {
     .map(([k, v]) => `${k}: ${v}`)
     .join("\n");
 }
+
+/** A tenant address (slug) suggested from an organisation's name: "Café Zürich" → "cafe-zurich". */
+export function slugify(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 40)
+    .replace(/^-+|-+$/g, "");
+}
+
+/** What the server accepts as a slug: 3–40 of a-z, 0-9 and inner hyphens. */
+export function isSlug(s: string): boolean {
+  return /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/.test(s);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (v >= 1024 && u < units.length - 1);
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+/** A day for lists (joined, expires, last used); "—" for none. */
+export function shortDate(iso: string | null): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" });
+}

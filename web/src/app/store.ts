@@ -1,5 +1,6 @@
 // The app's shared data: assets and device settings, refetched (debounced)
-// when the server's event stream says they changed elsewhere.
+// when the server's event stream says they changed elsewhere (device mode), or polled
+// (cloud mode: EventSource cannot send the bearer token).
 import { useEffect, useState } from "preact/hooks";
 import { api, type Asset, type DeviceSettings, type Session } from "./api";
 
@@ -103,11 +104,34 @@ export function startLive(): void {
   });
 }
 
+let poll: ReturnType<typeof setInterval> | null = null;
+
+/** Re-reads the asset list every `ms` while the page is visible; unchanged lists are not re-rendered. */
+export function startPolling(ms = 5000): void {
+  if (poll) return;
+  poll = setInterval(async () => {
+    if (document.visibilityState !== "visible") return;
+    const fresh = await api.assets().catch(() => null);
+    if (!poll || !fresh) return;
+    const old = state.assets;
+    if (old && JSON.stringify(old) === JSON.stringify(fresh)) return;
+    set({ assets: fresh, loadError: null });
+  }, ms);
+}
+
 /** Closes the stream and drops pending refetches: after signing out they would meet a 401. */
 export function stopLive(): void {
   source?.close();
   source = null;
+  if (poll) clearInterval(poll);
+  poll = null;
   for (const key of Object.keys(timers)) clearTimeout(timers[key]);
+}
+
+/** Forgets everything loaded (signing out; the next account must not see it). */
+export function resetStore(): void {
+  stopLive();
+  set({ assets: null, settings: null, loadError: null });
 }
 
 /** Re-reads the session (after the login changed) and reopens the event stream. */

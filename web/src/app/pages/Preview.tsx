@@ -1,7 +1,39 @@
 // Shows one asset as the screen would, inside the page.
-import type { Asset } from "../api";
-import { Dialog } from "../components";
+import { useEffect, useState } from "preact/hooks";
+import { isCloud } from "../account";
+import { type Asset, fetchBlob } from "../api";
+import { Dialog, errorText } from "../components";
 import { kindOf } from "../format";
+
+/**
+ * A stored file's address: `/media/<id>` on a device; in the cloud a blob URL of it fetched
+ * with the bearer token (an <img> or <video> cannot send one); null while it loads.
+ */
+function useStoredSrc(a: Asset): { src: string | null; error: string } {
+  const direct = a.uri.startsWith("http") ? a.uri : `/media/${a.asset_id}`;
+  const kind = kindOf(a.mimetype);
+  const viaBlob = isCloud() && !a.uri.startsWith("http") && (kind === "image" || kind === "video");
+  const [src, setSrc] = useState<string | null>(viaBlob ? null : direct);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    if (!viaBlob) return;
+    let url = "";
+    let alive = true;
+    fetchBlob(direct).then(
+      (b) => {
+        url = URL.createObjectURL(b);
+        if (alive) setSrc(url);
+        else URL.revokeObjectURL(url);
+      },
+      (e) => alive && setError(errorText(e)),
+    );
+    return () => {
+      alive = false;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [a.asset_id]);
+  return { src, error };
+}
 
 function youtubeEmbed(uri: string): string | null {
   try {
@@ -16,9 +48,11 @@ function youtubeEmbed(uri: string): string | null {
 export function Preview(props: { asset: Asset; onClose: () => void }) {
   const a = props.asset;
   const kind = kindOf(a.mimetype);
-  const src = a.uri.startsWith("http") ? a.uri : `/media/${a.asset_id}`;
+  const stored = useStoredSrc(a);
+  const src = stored.src ?? "";
   let body;
-  if (kind === "image") body = <img class="preview-media" src={src} alt={a.name} />;
+  if (!stored.src) body = stored.error ? <p class="error">Could not load it: {stored.error}</p> : <p class="muted">Loading…</p>;
+  else if (kind === "image") body = <img class="preview-media" src={src} alt={a.name} />;
   else if (kind === "video" || kind === "streaming")
     body = src.startsWith("rtsp") ? (
       <p>This stream ({a.uri}) can only be played by the screen, not in a browser.</p>
@@ -37,11 +71,13 @@ export function Preview(props: { asset: Asset; onClose: () => void }) {
   return (
     <Dialog title={a.name} onClose={props.onClose} wide>
       {body}
-      <p class="muted small uri">
-        <a href={src} target="_blank" rel="noopener noreferrer">
-          Open in a new tab
-        </a>
-      </p>
+      {stored.src ? (
+        <p class="muted small uri">
+          <a href={src} target="_blank" rel="noopener noreferrer">
+            Open in a new tab
+          </a>
+        </p>
+      ) : null}
     </Dialog>
   );
 }

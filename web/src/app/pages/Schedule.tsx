@@ -1,6 +1,8 @@
-// Home: what plays (active, in play order, reorderable) and what does not.
+// Home: what plays (active, in play order, reorderable) and what does not. Controls the
+// role does not allow (cloud mode) are left out.
 import { Component } from "preact";
 import { useMemo, useRef, useState } from "preact/hooks";
+import { can, isCloud } from "../account";
 import { api, type Asset } from "../api";
 import { Confirm, Link, Switch, errorText, toast } from "../components";
 import { KindIcon } from "../icons";
@@ -14,7 +16,8 @@ function Thumb({ a }: { a: Asset }) {
   const kind = kindOf(a.mimetype);
   const stored = kind === "image" && !a.uri.startsWith("http");
   const [broken, setBroken] = useState(false);
-  if ((stored || kind === "image") && !broken && !a.is_processing) {
+  // Cloud mode: /media needs the bearer token, which an <img> cannot send.
+  if ((stored || kind === "image") && !broken && !a.is_processing && !(stored && isCloud())) {
     return (
       <img
         class="thumb"
@@ -39,6 +42,9 @@ interface RowProps {
   fmt: string;
   h24: boolean;
   selected: boolean;
+  /** May change it (switch, order, edit) and select it (bulk actions); cloud roles may not. */
+  editable: boolean;
+  selectable: boolean;
   onSelect: (v: boolean) => void;
   onEdit: () => void;
   onPreview: () => void;
@@ -53,13 +59,15 @@ function RowView(p: RowProps) {
   const error = typeof a.metadata?.error_message === "string" ? (a.metadata.error_message as string) : "";
   return (
     <li class={`row${p.dragging ? " dragging" : ""}${p.selected ? " selected" : ""}`} data-id={a.asset_id} data-testid="asset-row">
-      <input
-        type="checkbox"
-        class="select"
-        checked={p.selected}
-        aria-label={`Select ${a.name}`}
-        onChange={(e) => p.onSelect((e.currentTarget as HTMLInputElement).checked)}
-      />
+      {p.selectable ? (
+        <input
+          type="checkbox"
+          class="select"
+          checked={p.selected}
+          aria-label={`Select ${a.name}`}
+          onChange={(e) => p.onSelect((e.currentTarget as HTMLInputElement).checked)}
+        />
+      ) : null}
       {p.reorder ? (
         <span class="handle" title="Drag to reorder" aria-hidden="true" onPointerDown={p.reorder.onHandleDown}>
           ⠿
@@ -70,9 +78,13 @@ function RowView(p: RowProps) {
       </button>
       <div class="main">
         <div class="name-line">
-          <button type="button" class="name" onClick={p.onEdit} title="Edit">
-            {a.name}
-          </button>
+          {p.editable ? (
+            <button type="button" class="name" onClick={p.onEdit} title="Edit">
+              {a.name}
+            </button>
+          ) : (
+            <span class="name">{a.name}</span>
+          )}
         </div>
         <div class="meta">
           <span class="kind">{KIND_LABEL[kind]}</span>
@@ -113,7 +125,7 @@ function RowView(p: RowProps) {
             </button>
           </span>
         ) : null}
-        <Switch checked={a.is_enabled} label={`Show ${a.name} on the screen`} hideLabel onChange={p.onToggle} />
+        {p.editable ? <Switch checked={a.is_enabled} label={`Show ${a.name} on the screen`} hideLabel onChange={p.onToggle} /> : null}
       </div>
     </li>
   );
@@ -128,6 +140,7 @@ class Row extends Component<RowProps> {
     const o = this.props;
     return (
       o.a !== n.a || o.selected !== n.selected || o.dragging !== n.dragging || o.now !== n.now || o.fmt !== n.fmt ||
+      o.editable !== n.editable || o.selectable !== n.selectable ||
       o.h24 !== n.h24 || !o.reorder !== !n.reorder || o.reorder?.index !== n.reorder?.index || o.reorder?.count !== n.reorder?.count
     );
   }
@@ -165,6 +178,9 @@ export function SchedulePage() {
   const now = useMemo(() => Date.now(), [assets]);
   const fmt = settings?.date_format ?? "mm/dd/yyyy";
   const h24 = settings?.use_24_hour_clock ?? false;
+  const mayEdit = can("assets.edit");
+  const mayDelete = can("assets.delete");
+  const mayAdd = can("assets.create");
 
   const [active, inactive] = useMemo(() => {
     const all = assets ?? [];
@@ -305,6 +321,8 @@ export function SchedulePage() {
       fmt={fmt}
       h24={h24}
       selected={selected.has(a.asset_id)}
+      editable={mayEdit}
+      selectable={mayEdit || mayDelete}
       onSelect={(v) => select(a.asset_id, v)}
       onEdit={() => setEditing(a)}
       onPreview={() => setPreviewing(a)}
@@ -320,43 +338,61 @@ export function SchedulePage() {
       <div class="page-head">
         <h1>Schedule</h1>
         <div class="controls">
-          <button type="button" onClick={() => api.control("previous").then(() => toast("Showing the previous item"), (e) => toast(errorText(e), "bad"))}>
-            ◀ Previous
-          </button>
-          <button type="button" onClick={() => api.control("next").then(() => toast("Showing the next item"), (e) => toast(errorText(e), "bad"))}>
-            Next ▶
-          </button>
-          <Link href="/add" class="button primary">
-            + Add content
-          </Link>
+          {can("devices.manage") ? (
+            <>
+              <button type="button" onClick={() => api.control("previous").then(() => toast("Showing the previous item"), (e) => toast(errorText(e), "bad"))}>
+                ◀ Previous
+              </button>
+              <button type="button" onClick={() => api.control("next").then(() => toast("Showing the next item"), (e) => toast(errorText(e), "bad"))}>
+                Next ▶
+              </button>
+            </>
+          ) : null}
+          {mayAdd ? (
+            <Link href="/add" class="button primary">
+              + Add content
+            </Link>
+          ) : null}
         </div>
       </div>
 
       {assets.length === 0 ? (
         <div class="empty">
           <h2>Nothing on your screen yet</h2>
-          <p>Add a picture, a video or a web page and it will start playing on the screen straight away.</p>
-          <Link href="/add" class="button primary">
-            Add your first content
-          </Link>
+          {mayAdd ? (
+            <>
+              <p>Add a picture, a video or a web page and it will start playing on the screen straight away.</p>
+              <Link href="/add" class="button primary">
+                Add your first content
+              </Link>
+            </>
+          ) : (
+            <p>Content appears here once someone on your team adds it.</p>
+          )}
         </div>
       ) : (
         <>
           {selected.size > 0 ? (
             <div class="bulkbar" role="region" aria-label="Selected items">
               <span>{selected.size} selected</span>
-              <button type="button" onClick={() => bulk("Turned on", (a) => api.updateAsset(a.asset_id, { is_enabled: true }))}>
-                Turn on
-              </button>
-              <button type="button" onClick={() => bulk("Turned off", (a) => api.updateAsset(a.asset_id, { is_enabled: false }))}>
-                Turn off
-              </button>
-              <button type="button" onClick={() => setBulkEdit(true)}>
-                Edit…
-              </button>
-              <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
-                Delete
-              </button>
+              {mayEdit ? (
+                <>
+                  <button type="button" onClick={() => bulk("Turned on", (a) => api.updateAsset(a.asset_id, { is_enabled: true }))}>
+                    Turn on
+                  </button>
+                  <button type="button" onClick={() => bulk("Turned off", (a) => api.updateAsset(a.asset_id, { is_enabled: false }))}>
+                    Turn off
+                  </button>
+                  <button type="button" onClick={() => setBulkEdit(true)}>
+                    Edit…
+                  </button>
+                </>
+              ) : null}
+              {mayDelete ? (
+                <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
+                  Delete
+                </button>
+              ) : null}
               <button type="button" class="link" onClick={() => setSelected(new Set())}>
                 Clear
               </button>
@@ -365,28 +401,35 @@ export function SchedulePage() {
           <section aria-labelledby="active-h">
             <div class="section-head">
               <h2 id="active-h">Playing ({active.length})</h2>
-              <label class="select-all">
-                <input
-                  type="checkbox"
-                  checked={selected.size === allIds.length && allIds.length > 0}
-                  onChange={(e) => setSelected((e.currentTarget as HTMLInputElement).checked ? new Set(allIds) : new Set())}
-                />
-                Select all
-              </label>
+              {mayEdit || mayDelete ? (
+                <label class="select-all">
+                  <input
+                    type="checkbox"
+                    checked={selected.size === allIds.length && allIds.length > 0}
+                    onChange={(e) => setSelected((e.currentTarget as HTMLInputElement).checked ? new Set(allIds) : new Set())}
+                  />
+                  Select all
+                </label>
+              ) : null}
             </div>
             {active.length === 0 ? (
               <p class="muted">Nothing is turned on. Use the switch next to an item to put it on the screen.</p>
             ) : (
               <>
-                <p class="muted small">Shown in this order. Drag ⠿ or use ↑ ↓ to change it.</p>
+                <p class="muted small">{mayEdit ? "Shown in this order. Drag ⠿ or use ↑ ↓ to change it." : "Shown in this order."}</p>
                 <ol class="list" ref={listRef} id="active-list">
                   {shownActive.map((a) =>
-                    rowFor(a, {
-                      index: activeIndex.get(a.asset_id) ?? 0,
-                      count: active.length,
-                      move,
-                      onHandleDown: (e) => onHandleDown(a.asset_id, e),
-                    }),
+                    rowFor(
+                      a,
+                      mayEdit
+                        ? {
+                            index: activeIndex.get(a.asset_id) ?? 0,
+                            count: active.length,
+                            move,
+                            onHandleDown: (e) => onHandleDown(a.asset_id, e),
+                          }
+                        : undefined,
+                    ),
                   )}
                 </ol>
               </>

@@ -1,9 +1,12 @@
-// Device settings, backup/restore, reboot/shutdown.
+// Device settings, backup/restore, reboot/shutdown. Cloud mode: the organisation, and the
+// screens' settings as the role allows (no password, backup or power: those are the device's).
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { can, isCloud } from "../account";
 import { ApiError, api, backupUrl, postWithProgress, type DeviceSettings, type SettingsPatch } from "../api";
 import { Confirm, Field, Progress, Switch, errorText, toast } from "../components";
 import { DAY_NAMES } from "../format";
 import { changingLogin, loadAssets, refreshSession, setSettings, useStore } from "../store";
+import { OrganisationCard } from "./Organisation";
 
 const DATE_FORMATS = ["mm/dd/yyyy", "dd/mm/yyyy", "yyyy/mm/dd", "mm-dd-yyyy", "dd-mm-yyyy", "yyyy-mm-dd", "mm.dd.yyyy", "dd.mm.yyyy", "yyyy.mm.dd"];
 
@@ -185,54 +188,60 @@ function SettingsForm({ initial }: { initial: DeviceSettings }) {
         <p class="hint">If the off time is earlier than the on time, the display stays on overnight. Same times = always on.</p>
       </section>
 
-      <section class="card" aria-labelledby="s-auth">
-        <h2 id="s-auth">Password protection</h2>
-        <Field label="Who can open this page" error={errors.auth_backend}>
-          <select name="auth_backend" value={s.auth_backend} onChange={(e) => set("auth_backend", (e.currentTarget as HTMLSelectElement).value as DeviceSettings["auth_backend"])}>
-            <option value="">Anyone on the network</option>
-            <option value="auth_basic">Only with a user name and password</option>
-          </select>
-        </Field>
-        {s.auth_backend === "auth_basic" || hadAccount ? (
-          <>
-            <p class="hint">
-              Passwords need at least 8 characters, not only digits, not a common word and not like the user name.
-              {hadAccount ? " To change the login or turn protection off, enter the current password." : ""}
-            </p>
-            {s.auth_backend === "auth_basic" ? (
-              <>
-                <Field label="User name" error={errors.username}>
-                  <input name="username" autocomplete="username" value={s.username} onInput={(e) => set("username", (e.currentTarget as HTMLInputElement).value)} />
+      {isCloud() ? null : (
+        <section class="card" aria-labelledby="s-auth">
+          <h2 id="s-auth">Password protection</h2>
+          <Field label="Who can open this page" error={errors.auth_backend}>
+            <select name="auth_backend" value={s.auth_backend} onChange={(e) => set("auth_backend", (e.currentTarget as HTMLSelectElement).value as DeviceSettings["auth_backend"])}>
+              <option value="">Anyone on the network</option>
+              <option value="auth_basic">Only with a user name and password</option>
+            </select>
+          </Field>
+          {s.auth_backend === "auth_basic" || hadAccount ? (
+            <>
+              <p class="hint">
+                Passwords need at least 8 characters, not only digits, not a common word and not like the user name.
+                {hadAccount ? " To change the login or turn protection off, enter the current password." : ""}
+              </p>
+              {s.auth_backend === "auth_basic" ? (
+                <>
+                  <Field label="User name" error={errors.username}>
+                    <input name="username" autocomplete="username" value={s.username} onInput={(e) => set("username", (e.currentTarget as HTMLInputElement).value)} />
+                  </Field>
+                  <div class="two">
+                    <Field label={hadAccount ? "New password (optional)" : "Password"} error={errors.password}>
+                      <input type="password" name="password" autocomplete="new-password" value={pw.password} onInput={(e) => setPw({ ...pw, password: (e.currentTarget as HTMLInputElement).value })} />
+                    </Field>
+                    <Field label="Repeat password" error={errors.password_2}>
+                      <input type="password" name="password_2" autocomplete="new-password" value={pw.password_2} onInput={(e) => setPw({ ...pw, password_2: (e.currentTarget as HTMLInputElement).value })} />
+                    </Field>
+                  </div>
+                </>
+              ) : null}
+              {hadAccount ? (
+                <Field label="Current password" error={errors.current_password}>
+                  <input
+                    type="password"
+                    name="current_password"
+                    autocomplete="current-password"
+                    value={pw.current_password}
+                    onInput={(e) => setPw({ ...pw, current_password: (e.currentTarget as HTMLInputElement).value })}
+                  />
                 </Field>
-                <div class="two">
-                  <Field label={hadAccount ? "New password (optional)" : "Password"} error={errors.password}>
-                    <input type="password" name="password" autocomplete="new-password" value={pw.password} onInput={(e) => setPw({ ...pw, password: (e.currentTarget as HTMLInputElement).value })} />
-                  </Field>
-                  <Field label="Repeat password" error={errors.password_2}>
-                    <input type="password" name="password_2" autocomplete="new-password" value={pw.password_2} onInput={(e) => setPw({ ...pw, password_2: (e.currentTarget as HTMLInputElement).value })} />
-                  </Field>
-                </div>
-              </>
-            ) : null}
-            {hadAccount ? (
-              <Field label="Current password" error={errors.current_password}>
-                <input
-                  type="password"
-                  name="current_password"
-                  autocomplete="current-password"
-                  value={pw.current_password}
-                  onInput={(e) => setPw({ ...pw, current_password: (e.currentTarget as HTMLInputElement).value })}
-                />
-              </Field>
-            ) : null}
-          </>
-        ) : null}
-      </section>
-      <div class="actions sticky">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Saving…" : "Save settings"}
-        </button>
-      </div>
+              ) : null}
+            </>
+          ) : null}
+        </section>
+      )}
+      {can("devices.manage") ? (
+        <div class="actions sticky">
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? "Saving…" : "Save settings"}
+          </button>
+        </div>
+      ) : (
+        <p class="hint">Your role can see these settings but not change them.</p>
+      )}
     </form>
   );
 }
@@ -352,17 +361,23 @@ function PowerCard() {
 export function SettingsPage() {
   const { settings } = useStore();
   const [err, setErr] = useState<string | null>(null);
+  const screens = can("devices.view");
   useEffect(() => {
-    api.settings().then(setSettings, (e) => setErr(errorText(e)));
+    if (screens) api.settings().then(setSettings, (e) => setErr(errorText(e)));
   }, []);
   return (
     <div class="settings">
       <div class="page-head">
         <h1>Settings</h1>
       </div>
-      {settings ? <SettingsForm key={JSON.stringify(settings)} initial={settings} /> : <p class="muted">{err ?? "Loading…"}</p>}
-      <BackupCard />
-      <PowerCard />
+      {isCloud() ? <OrganisationCard /> : null}
+      {!screens ? null : settings ? <SettingsForm key={JSON.stringify(settings)} initial={settings} /> : <p class="muted">{err ?? "Loading…"}</p>}
+      {isCloud() ? null : (
+        <>
+          <BackupCard />
+          <PowerCard />
+        </>
+      )}
     </div>
   );
 }

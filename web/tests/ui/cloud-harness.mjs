@@ -1,0 +1,122 @@
+// Cloud-mode pieces of the UI tests: a signate server in cloud mode on a fresh PostgreSQL
+// database (dropped afterwards), mailing to MailDev, and the mail MailDev holds for one
+// address (other tests share MailDev: never delete, only filter by our own recipients).
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BIN, freePort, sleep } from "../browser/harness.mjs";
+
+const PG_ADMIN = (process.env.SIGNATE_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/postgres").split("?")[0];
+export const MAILDEV = process.env.SIGNATE_TEST_MAILDEV_URL || "http://127.0.0.1:51080";
+
+function psql(sql) {
+  execFileSync("psql", [PG_ADMIN, "-v", "ON_ERROR_STOP=1", "-qc", sql], { stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** A unique address per run, so this test reads only its own mail. */
+export function address(who) {
+  return `${who}-${randomBytes(5).toString("hex")}@example.com`;
+}
+
+export class CloudServer {
+  static async start() {
+    const port = await freePort();
+    const db = `signate_ui_${randomBytes(8).toString("hex")}`;
+    psql(`CREATE DATABASE ${db}`);
+    const s = new CloudServer(port, mkdtempSync(join(tmpdir(), "signate-cloud-")), db);
+    try {
+      await s.launch();
+    } catch (e) {
+      await s.stop();
+      throw e;
+    }
+    return s;
+  }
+
+  constructor(port, dataDir, db) {
+    this.port = port;
+    this.dataDir = dataDir;
+    this.db = db;
+    this.base = `http://127.0.0.1:${port}`;
+    this.proc = null;
+    this.log = "";
+  }
+
+  async launch() {
+    const base = PG_ADMIN.slice(0, PG_ADMIN.lastIndexOf("/"));
+    const env = {
+      ...process.env,
+      SIGNATE_LOG: "warn",
+      SIGNATE_MODE: "cloud",
+      SIGNATE_LISTEN: `127.0.0.1:${this.port}`,
+      SIGNATE_DATA_DIR: this.dataDir,
+      SIGNATE_DATABASE_URL: `${base}/${this.db}?sslmode=disable`,
+      SIGNATE_CLOUD__JWT_SECRET: `ui-test-${randomBytes(24).toString("hex")}`,
+      SIGNATE_CLOUD__SECRETS_KEY: randomBytes(32).toString("hex"),
+      SIGNATE_CLOUD__PUBLIC_URL: this.base,
+      SIGNATE_SMTP__HOST: process.env.SIGNATE_TEST_SMTP_HOST || "127.0.0.1",
+      SIGNATE_SMTP__PORT: process.env.SIGNATE_TEST_SMTP_PORT || "51025",
+      SIGNATE_SMTP__TLS: "none",
+    };
+    const proc = spawn(BIN, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = proc;
+    const keep = (chunk) => {
+      this.log = (this.log + chunk).slice(-20_000);
+    };
+    proc.stdout.on("data", keep);
+    proc.stderr.on("data", keep);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`signate exited ${proc.exitCode}:\n${this.log}`);
+      try {
+        const r = await fetch(`${this.base}/healthz`);
+        if (r.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`signate (cloud) did not answer /healthz in 60 s:\n${this.log}`);
+  }
+
+  async stop() {
+    const proc = this.proc;
+    if (proc && proc.exitCode === null) {
+      const gone = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGKILL");
+      await gone;
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+    psql(`DROP DATABASE IF EXISTS ${this.db} WITH (FORCE)`);
+  }
+
+  /** A call with a bearer credential (access token or API key); answers [status, body]. */
+  async call(method, path, bearer, body) {
+    const headers = { Authorization: `Bearer ${bearer}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const r = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    return [r.status, text ? JSON.parse(text) : null];
+  }
+}
+
+/** The newest message to `to` whose subject matches, waiting up to `timeoutMs` for it. */
+export async function mailTo(to, subject = /./, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await fetch(`${MAILDEV}/api/email`).then((r) => r.json());
+    const mine = all.filter((m) => m.to?.some((a) => a.address?.toLowerCase() === to.toLowerCase()) && subject.test(m.subject));
+    if (mine.length) return mine[mine.length - 1];
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} matching ${subject} in MailDev at ${MAILDEV} within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** The link to `path` (e.g. "/accept-invite") in a message's text. */
+export function linkIn(mail, path) {
+  const m = mail.text.match(new RegExp(`https?://[^\\s]+${path}\\?token=[^\\s"<]+`));
+  if (!m) throw new Error(`no ${path} link in:\n${mail.text}`);
+  return m[0];
+}

@@ -1,0 +1,200 @@
+// Cloud mode as a new customer uses it: sign up, add content, invite a viewer who joins from
+// the e-mail, an API key shown once, sign-out, a wrong password, and a password reset.
+// Needs PostgreSQL (SIGNATE_TEST_PG_URL) and MailDev (SIGNATE_TEST_MAILDEV_URL): see
+// scripts/services.sh.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { address, CloudServer, linkIn, mailTo } from "./cloud-harness.mjs";
+import { launch, openApp, shots, sleep, waitUntil } from "./ui-harness.mjs";
+
+const PASSWORD = "flour-and-yeast-42";
+const jsErrors = (page) => page.errors.filter((e) => e.startsWith("pageerror"));
+
+test("cloud: sign up, add content, invite a viewer, API key, sign out, wrong password, reset", async () => {
+  const server = await CloudServer.start();
+  let browser;
+  try {
+    browser = await launch();
+    const adminEmail = address("ada");
+    const viewerEmail = address("vic");
+    const slug = `bakery-${Date.now().toString(36)}`;
+
+    // ----- sign up -----
+    const { page, context } = await openApp(browser, server, "/");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByRole("heading", { name: "Create an account" }).waitFor();
+    await page.getByLabel("Your name").fill("Ada Baker");
+    await page.getByLabel("E-mail").fill(adminEmail);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByLabel("Organisation").fill("Bäckerei Müller");
+    assert.equal(await page.getByLabel("Short name").inputValue(), "backerei-muller", "slug suggested from the name");
+    // the server's field error lands next to its field
+    await page.getByLabel("Short name").fill("admin");
+    await page.getByLabel("Organisation").fill("Bäckerei Müller & Co");
+    assert.equal(await page.getByLabel("Short name").inputValue(), "admin", "an edited slug is kept");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.locator(".field.invalid", { hasText: "Short name" }).getByText(/reserved/).waitFor();
+    await shots(page, "cloud-signup");
+    await page.getByLabel("Short name").fill(slug);
+    await page.getByRole("button", { name: "Create account" }).click();
+    const header = page.locator("header.top");
+    await header.getByText("Bäckerei Müller & Co").waitFor();
+    await header.getByText("Ada Baker").waitFor();
+    await page.getByRole("heading", { name: "Nothing on your screen yet" }).waitFor();
+    assert.equal(await page.evaluate(() => location.pathname), "/");
+    for (const nav of ["Schedule", "Add", "Team", "API keys", "Settings"]) await page.getByRole("navigation").getByRole("link", { name: nav, exact: true }).waitFor();
+    assert.equal(await page.getByRole("link", { name: "System", exact: true }).count(), 0, "no device system page in the cloud");
+    // the access token stays in memory; only the refresh token is stored
+    const stored = await page.evaluate(() => ({ ...localStorage }));
+    assert.match(stored["signate.refresh_token"] ?? "", /^sgr_/);
+    assert.ok(!Object.values(stored).some((v) => String(v).startsWith("eyJ")), "no access token in localStorage");
+
+    // ----- confirm the address from the e-mail -----
+    await page.getByText("Please confirm your e-mail address").waitFor();
+    const verify = await mailTo(adminEmail, /Confirm your e-mail/);
+    await page.goto(linkIn(verify, "/verify-email"));
+    await page.getByText("Your e-mail address is confirmed.").waitFor();
+    await page.getByRole("link", { name: "Go to your schedule" }).click();
+    await page.getByRole("heading", { name: "Nothing on your screen yet" }).waitFor();
+    assert.equal(await page.getByText("Please confirm your e-mail address").count(), 0);
+
+    // ----- add a URL asset through the existing add page -----
+    await page.getByRole("link", { name: "Add your first content" }).click();
+    await page.getByLabel("Address (URL)").fill("https://example.com/lunch");
+    await page.getByLabel("Name (optional)").fill("Lunch menu");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.waitForURL(`${server.base}/`);
+    await page.locator("#active-list .name", { hasText: "Lunch menu" }).waitFor();
+    await page.getByRole("switch", { name: "Show Lunch menu on the screen" }).waitFor();
+
+    // ----- an expired access token: one refresh, the request retried, still signed in -----
+    const refreshes = [];
+    page.on("request", (r) => r.url().endsWith("/api/v3/auth/refresh") && refreshes.push(r.url()));
+    const listed = [];
+    page.on("response", (r) => r.url().endsWith("/api/v2/assets") && r.request().method() === "GET" && listed.push(r.status()));
+    let cut = false;
+    await page.route("**/api/v2/assets", (route) => {
+      if (cut || route.request().method() !== "GET") return route.continue();
+      cut = true;
+      return route.fulfill({ status: 401, contentType: "application/json", body: '{"detail":"The access token has expired."}' });
+    });
+    await waitUntil(() => cut && listed.at(-1) === 200, 15_000, "the polled list retried after a 401");
+    assert.equal(refreshes.length, 1, "one refresh for the 401");
+    await page.unroute("**/api/v2/assets");
+    await header.getByText("Ada Baker").waitFor();
+    // a reload resumes the sign-in from the stored refresh token
+    await page.reload();
+    await page.locator("#active-list .name", { hasText: "Lunch menu" }).waitFor();
+    assert.equal(refreshes.length, 2);
+
+    // ----- invite a viewer -----
+    await page.getByRole("navigation").getByRole("link", { name: "Team" }).click();
+    await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
+    await page.locator("[data-testid=member]", { hasText: adminEmail }).waitFor();
+    await page.getByLabel("E-mail address").fill(viewerEmail);
+    await page.getByLabel("Role", { exact: true }).selectOption("viewer");
+    await page.getByRole("button", { name: "Send invitation" }).click();
+    await page.getByText(`Invitation sent to ${viewerEmail}`).waitFor();
+    await page.locator("[data-testid=invitation]", { hasText: viewerEmail }).getByText("Viewer").waitFor();
+    await shots(page, "cloud-team");
+
+    const invite = await mailTo(viewerEmail, /invited/);
+    const link = linkIn(invite, "/accept-invite");
+    assert.ok(link.startsWith(`${server.base}/accept-invite?token=`), link);
+
+    // ----- the viewer accepts in a fresh browser -----
+    const viewer = await openApp(browser, server, link.slice(server.base.length));
+    const vp = viewer.page;
+    await vp.getByRole("heading", { name: "Join your team on Signate" }).waitFor();
+    await vp.getByLabel("Your name (optional)").fill("Vic Viewer");
+    await vp.getByLabel("Password").fill("rye-bread-and-jam-7");
+    await vp.getByRole("button", { name: "Accept the invitation" }).click();
+    await vp.locator("#active-list .name", { hasText: "Lunch menu" }).waitFor();
+    assert.equal(await vp.evaluate(() => location.pathname + location.search), "/", "the token left the address bar");
+    await vp.locator("header.top").getByText("Vic Viewer").waitFor();
+    await vp.locator("header.top").getByText("Bäckerei Müller & Co").waitFor();
+    await shots(vp, "cloud-viewer");
+    // a viewer sees the content and nothing to change it with
+    assert.equal(await vp.getByRole("link", { name: /Add/ }).count(), 0, "no Add link");
+    assert.equal(await vp.getByRole("switch").count(), 0, "no on/off switches");
+    assert.equal(await vp.getByRole("checkbox").count(), 0, "no selection for bulk edit/delete");
+    assert.equal(await vp.getByRole("button", { name: "Lunch menu", exact: true }).count(), 0, "the name does not open the editor");
+    assert.equal(await vp.getByRole("button", { name: /Move Lunch menu/ }).count(), 0, "no reordering");
+    assert.equal(await vp.getByRole("button", { name: /Delete|Edit|Next|Previous/ }).count(), 0);
+    for (const nav of ["Team", "API keys", "System"]) assert.equal(await vp.getByRole("link", { name: nav, exact: true }).count(), 0, `no ${nav} for a viewer`);
+    await vp.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+    await vp.getByLabel("Organisation name").waitFor();
+    assert.equal(await vp.getByLabel("Organisation name").isDisabled(), true);
+    assert.equal(await vp.getByRole("button", { name: /Save|Restart|Shut down|backup/i }).count(), 0);
+    assert.deepEqual(jsErrors(vp), []);
+    await viewer.context.close();
+    // the admin sees the new member (the page reads the team when opened)
+    await page.getByRole("navigation").getByRole("link", { name: "Schedule" }).click();
+    await page.getByRole("navigation").getByRole("link", { name: "Team" }).click();
+    await page.locator("[data-testid=member]", { hasText: viewerEmail }).waitFor();
+
+    // ----- an API key, its secret shown once -----
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.base });
+    await page.getByRole("navigation").getByRole("link", { name: "API keys" }).click();
+    await page.getByText("No keys yet").waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("Menu script");
+    await page.getByLabel("Role", { exact: true }).selectOption("content_manager");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const dialog = page.getByRole("dialog", { name: "API key “Menu script”" });
+    await dialog.getByText("you will not see it again").waitFor();
+    const secret = await dialog.locator("input[name=secret]").inputValue();
+    assert.match(secret, /^sgk_/);
+    await shots(page, "cloud-apikey");
+    await dialog.getByRole("button", { name: "Copy" }).click();
+    await page.getByText("Copied to the clipboard").waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    await dialog.getByRole("button", { name: "I have copied it" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const row = page.locator("[data-testid=api-key]", { hasText: "Menu script" });
+    await row.getByText("Content manager").waitFor();
+    assert.ok(!(await page.content()).includes(secret), "the secret is gone from the page");
+    const [ok, assets] = await server.call("GET", "/api/v2/assets", secret);
+    assert.equal(ok, 200);
+    assert.deepEqual(assets.map((a) => a.name), ["Lunch menu"]);
+    await row.getByRole("button", { name: "Revoke Menu script" }).click();
+    await page.getByRole("dialog", { name: "Revoke this key?" }).getByRole("button", { name: "Revoke", exact: true }).click();
+    await page.getByText("No keys yet").waitFor();
+    assert.equal((await server.call("GET", "/api/v2/assets", secret))[0], 401);
+
+    // ----- sign out -----
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("signate.refresh_token")), null);
+    await page.reload();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+
+    // ----- a wrong password -----
+    await page.getByLabel("E-mail").fill(adminEmail);
+    await page.getByLabel("Password").fill("not-my-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").getByText(/incorrect/i).waitFor();
+    await shots(page, "cloud-login-error");
+
+    // ----- forgot the password: reset it from the e-mail, sign in with the new one -----
+    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.getByLabel("E-mail").fill(adminEmail);
+    await page.getByRole("button", { name: "Send the link" }).click();
+    await page.getByText("a link to choose a new password is on its way").waitFor();
+    const reset = await mailTo(adminEmail, /Reset your Signate password/);
+    await page.goto(linkIn(reset, "/reset-password"));
+    await page.getByLabel("New password", { exact: true }).fill("sourdough-starter-9");
+    await page.getByLabel("Repeat the new password").fill("sourdough-starter-9");
+    await page.getByRole("button", { name: "Save the new password" }).click();
+    await page.getByText("Your password has been changed.").waitFor();
+    await page.getByLabel("E-mail").fill(adminEmail);
+    await page.getByLabel("Password").fill("sourdough-starter-9");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("#active-list .name", { hasText: "Lunch menu" }).waitFor();
+    await sleep(100);
+    assert.deepEqual(jsErrors(page), []);
+  } finally {
+    await browser?.close();
+    await server.stop();
+  }
+});
