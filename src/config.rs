@@ -128,6 +128,9 @@ pub struct CloudConfig {
     pub refresh_token_seconds: u64,
     /// Failed sign-ins allowed per account (and ×4 per address) in 15 minutes.
     pub login_failures_allowed: u32,
+    /// A refresh token presented again this soon after it was spent gets a new pair instead of
+    /// ending the sign-in (a page closed while its refresh was in flight). 0 turns it off.
+    pub refresh_reuse_grace_seconds: u64,
     /// Addresses of the load balancers or proxies in front of the service: only from them is
     /// `X-Forwarded-For` believed (for rate limits and the audit log).
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -143,6 +146,7 @@ impl Default for CloudConfig {
             access_token_seconds: 15 * 60,
             refresh_token_seconds: 7 * 24 * 3600,
             login_failures_allowed: 5,
+            refresh_reuse_grace_seconds: 10,
             trusted_proxies: Vec::new(),
         }
     }

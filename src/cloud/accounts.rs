@@ -293,6 +293,21 @@ pub fn spend_refresh(conn: &mut AnyConnection, hash: &str) -> Result<bool, Error
     Ok(n == 1)
 }
 
+/// Whether a spent refresh token was spent less than `seconds` ago.
+pub fn spent_within(conn: &mut AnyConnection, hash: &str, seconds: i64) -> Result<bool, Error> {
+    if seconds <= 0 {
+        return Ok(false);
+    }
+    let used: Option<Option<NaiveDateTime>> = refresh_tokens::table
+        .find(hash)
+        .select(refresh_tokens::used_at)
+        .first(conn)
+        .optional()?;
+    Ok(used
+        .flatten()
+        .is_some_and(|t| Utc::now().naive_utc() - t <= Duration::seconds(seconds)))
+}
+
 /// A session's user and whether it is still open (binding: the tenant).
 pub fn session(
     conn: &mut AnyConnection,

@@ -389,6 +389,9 @@ async fn refresh(
     let lifetime = state.config.cloud.refresh_token_seconds as i64;
     let (s, sid, h) = (scope.clone(), row.session_id.clone(), hash.clone());
     let expired = row.expires_at < Utc::now().naive_utc();
+    // A client that lost the answer to its refresh (a page closed mid-request) may present the
+    // same token again within a few seconds; that is not theft, so it gets a new pair too.
+    let grace = state.config.cloud.refresh_reuse_grace_seconds as i64;
     let outcome = state
         .db
         .write(&scope, move |c| {
@@ -401,7 +404,9 @@ async fn refresh(
             if expired {
                 return Ok(Err("The refresh token has expired; sign in again."));
             }
-            if !accounts::spend_refresh(c, &h)? {
+            if !accounts::spend_refresh(c, &h)?
+                && !accounts::spent_within(c, &h, grace)?
+            {
                 accounts::revoke_session(c, &sid)?;
                 tracing::warn!(session = %sid, "a spent refresh token was presented again; session revoked");
                 return Ok(Err("This refresh token was already used, so the sign-in was ended to protect the account; sign in again."));

@@ -91,7 +91,7 @@ async fn signup_checks_its_input_and_answers_with_tokens() {
 
 #[tokio::test]
 async fn refresh_rotates_and_reuse_ends_the_session() {
-    let app = spawn().await;
+    let app = spawn_with(|c| c.cloud.refresh_reuse_grace_seconds = 0).await;
     let acct = signup(&app, "rot").await;
     let (s, first) = status_json(
         app.post_json(
@@ -591,4 +591,99 @@ async fn requests_name_their_tenant() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn the_api_documents_itself() {
+    let app = spawn().await;
+    let res = app.get("/api/v3/openapi.json").await;
+    assert_eq!(res.status(), 200);
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // Every route the server answers is in the document, with the method it answers.
+    for (method, path) in [
+        ("post", "/api/v3/auth/signup"),
+        ("post", "/api/v3/auth/login"),
+        ("post", "/api/v3/auth/refresh"),
+        ("post", "/api/v3/auth/logout"),
+        ("get", "/api/v3/auth/me"),
+        ("post", "/api/v3/auth/forgot-password"),
+        ("post", "/api/v3/auth/reset-password"),
+        ("post", "/api/v3/auth/verify-email"),
+        ("post", "/api/v3/auth/resend-verification"),
+        ("post", "/api/v3/auth/accept-invite"),
+        ("get", "/api/v3/tenants/current"),
+        ("patch", "/api/v3/tenants/current"),
+        ("get", "/api/v3/tenants/current/secrets"),
+        ("put", "/api/v3/tenants/current/secrets/{name}"),
+        ("delete", "/api/v3/tenants/current/secrets/{name}"),
+        ("get", "/api/v3/assets"),
+        ("post", "/api/v3/assets"),
+        ("get", "/api/v3/assets/{id}"),
+        ("patch", "/api/v3/assets/{id}"),
+        ("delete", "/api/v3/assets/{id}"),
+        ("post", "/api/v3/assets/{id}/share"),
+        ("delete", "/api/v3/assets/{id}/shares"),
+        ("post", "/api/v3/assets/{id}/duplicate"),
+        ("get", "/share/{token}"),
+        ("get", "/share/{token}/content"),
+        ("get", "/api/v3/users"),
+        ("post", "/api/v3/users/invite"),
+        ("get", "/api/v3/users/invitations"),
+        ("delete", "/api/v3/users/invitations/{id}"),
+        ("patch", "/api/v3/users/{id}"),
+        ("delete", "/api/v3/users/{id}"),
+        ("get", "/api/v3/api-keys"),
+        ("post", "/api/v3/api-keys"),
+        ("delete", "/api/v3/api-keys/{id}"),
+        ("get", "/api/v3/audit-log"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    let res = app.get("/api/v3/docs").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_repeated_at_once_is_not_theft_but_later_it_is() {
+    let app = spawn_with(|c| c.cloud.refresh_reuse_grace_seconds = 2).await;
+    let acct = signup(&app, "grace").await;
+    let body = json!({ "refresh_token": acct.refresh });
+    let (s, first) = status_json(app.post_json("/api/v3/auth/refresh", &body).await).await;
+    assert_eq!(s, 200, "{first}");
+    // The answer was lost; the client sends the same token again at once.
+    let (s, second) = status_json(app.post_json("/api/v3/auth/refresh", &body).await).await;
+    assert_eq!(s, 200, "{second}");
+    assert_ne!(first["refresh_token"], second["refresh_token"]);
+    let (s, _) = call(
+        &app,
+        Method::GET,
+        "/api/v3/auth/me",
+        second["access_token"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    // After the grace period the same replay ends the sign-in.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (s, _) = status_json(app.post_json("/api/v3/auth/refresh", &body).await).await;
+    assert_eq!(s, 401);
+    let (s, _) = call(
+        &app,
+        Method::GET,
+        "/api/v3/auth/me",
+        second["access_token"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
 }
