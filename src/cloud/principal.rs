@@ -195,12 +195,27 @@ pub fn tenant_required() -> Error {
     )
 }
 
-/// The bearer credential, if the request has one.
-pub fn bearer(req: &HttpRequest) -> Option<&str> {
-    let h = req.headers().get(actix_web::http::header::AUTHORIZATION)?;
-    let h = h.to_str().ok()?;
-    let (scheme, token) = h.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+/// The cookie that carries the web app's access token to what `<img>`, `<video>` and
+/// `EventSource` fetch: they cannot send an `Authorization` header.
+pub const MEDIA_COOKIE: &str = "signate_media";
+
+/// The bearer credential, if the request has one: the `Authorization` header, or, for reads
+/// of media and the event stream only, the media cookie (`SameSite=Strict`, so another site
+/// cannot make a browser send it; and those routes change nothing).
+pub fn bearer(req: &HttpRequest) -> Option<String> {
+    if let Some(h) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
+        let (scheme, token) = h.to_str().ok()?.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
+    }
+    let path = req.path();
+    let readable = req.method() == actix_web::http::Method::GET
+        && (path.starts_with("/media/") || path == "/api/events");
+    if readable {
+        return req.cookie(MEDIA_COOKIE).map(|c| c.value().to_string());
+    }
+    None
 }
 
 /// Authenticates the request's bearer credential and, when `permission` is given, checks it.
@@ -224,9 +239,9 @@ pub async fn authenticate(
     };
     let ip = client_ip(req);
     let authed = if token.starts_with(apikeys::PREFIX) {
-        by_api_key(state, token, ip).await?
+        by_api_key(state, &token, ip).await?
     } else {
-        by_access_token(state, token, ip).await?
+        by_access_token(state, &token, ip).await?
     };
     if let Some((named, NamedBy::Choice)) = &named
         && named.id != authed.tenant.id

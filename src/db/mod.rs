@@ -210,18 +210,7 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        blocking(move || {
-            let _guard = match db.backend {
-                Backend::Sqlite => Some(db.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
-                Backend::Postgres => None,
-            };
-            let mut conn = db.pool.get()?;
-            let result = (*conn).transaction(f);
-            db.generation.fetch_add(1, Ordering::AcqRel);
-            result
-        })
-        .await
+        self.bound(Binding::default(), f).await
     }
 
     /// Runs `f` in a transaction bound to what `binding` names: a tenant, a user acting across

@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/refresh", web::post().to(refresh))
         .route("/auth/logout", web::post().to(logout))
         .route("/auth/me", web::get().to(me))
+        .route("/auth/media-cookie", web::post().to(media_cookie))
         .route("/auth/forgot-password", web::post().to(forgot_password))
         .route("/auth/reset-password", web::post().to(reset_password))
         .route("/auth/verify-email", web::post().to(verify_email))
@@ -67,6 +68,14 @@ fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str, Error> {
     match v.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => Ok(s),
         _ => Err(Error::invalid(field, format!("{field} is required."))),
+    }
+}
+
+/// The password field, present and not empty (kept as sent: spaces count).
+fn required_password(v: &Option<String>) -> Result<String, Error> {
+    match v.as_deref() {
+        Some(p) if !p.is_empty() => Ok(p.to_string()),
+        _ => Err(Error::invalid("password", "password is required.")),
     }
 }
 
@@ -158,10 +167,7 @@ async fn signup(
     super::app_state(&req)?;
     let email = accounts::normalise_email(required(&body.email, "email")?);
     accounts::check_email(&email)?;
-    let password = body.password.clone().unwrap_or_default();
-    if password.is_empty() {
-        return Err(Error::invalid("password", "password is required.").into());
-    }
+    let password = required_password(&body.password)?;
     check_password(&password, &email)?;
     let name = required(&body.name, "name")?.to_string();
     let tenant_name = required(&body.tenant_name, "tenant_name")?.to_string();
@@ -252,10 +258,7 @@ async fn login(
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let email = accounts::normalise_email(required(&body.email, "email")?);
-    let password = body.password.clone().unwrap_or_default();
-    if password.is_empty() {
-        return Err(Error::invalid("password", "password is required.").into());
-    }
+    let password = required_password(&body.password)?;
     let ip = client_ip(&req);
     let keys = throttle::Keys::new(
         &email,
@@ -452,7 +455,37 @@ async fn logout(signed: SignedIn) -> ApiResult<HttpResponse> {
             accounts::revoke_session(c, &sid)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut gone = actix_web::cookie::Cookie::build(principal::MEDIA_COOKIE, "")
+        .path("/")
+        .finish();
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+/// `POST /api/v3/auth/media-cookie`: puts the presented access token in an `HttpOnly`,
+/// `SameSite=Strict` cookie that only media reads and the event stream accept, so the web app's
+/// pictures, videos and live updates work in cloud mode. It expires with the token; the app
+/// calls this again after each refresh.
+async fn media_cookie(signed: SignedIn, req: HttpRequest) -> ApiResult<HttpResponse> {
+    if !matches!(signed.authed.principal, Principal::User { .. }) {
+        return Err(Error::invalid(
+            "authorization",
+            "Only a signed-in user's access token goes in the media cookie.",
+        )
+        .into());
+    }
+    let token = principal::bearer(&req).unwrap_or_default();
+    let claims = cloud(&signed.state).jwt.verify(&token)?;
+    let left = (claims.exp - Utc::now().timestamp()).max(0);
+    let secure = signed.state.config.public_url().starts_with("https://");
+    let cookie = actix_web::cookie::Cookie::build(principal::MEDIA_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(actix_web::cookie::SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::seconds(left))
+        .finish();
+    Ok(HttpResponse::NoContent().cookie(cookie).finish())
 }
 
 /// `GET /api/v3/auth/me`
@@ -553,10 +586,7 @@ async fn reset_password(
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let token = required(&body.token, "token")?.to_string();
-    let password = body.password.clone().unwrap_or_default();
-    if password.is_empty() {
-        return Err(Error::invalid("password", "password is required.").into());
-    }
+    let password = required_password(&body.password)?;
     if password.len() > 1024 {
         return Err(
             Error::invalid("password", "The password is longer than 1024 characters.").into(),
@@ -685,10 +715,7 @@ async fn accept_invite(
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let token = required(&body.token, "token")?.to_string();
-    let password = body.password.clone().unwrap_or_default();
-    if password.is_empty() {
-        return Err(Error::invalid("password", "password is required.").into());
-    }
+    let password = required_password(&body.password)?;
     let hash = tokens::hash(&token);
     let h = hash.clone();
     type Invite = (

@@ -363,3 +363,110 @@ async fn share_links_and_invitations_can_be_withdrawn() {
         404
     );
 }
+
+#[tokio::test]
+async fn the_media_cookie_opens_reads_of_media_only() {
+    let app = spawn().await;
+    let acct = signup(&app, "cookie").await;
+    // A stored picture, as an upload leaves it.
+    let scope = signate::tenancy::TenantScope::new(acct.tenant_id.clone());
+    let mut row = signate::services::assets::Asset::new(&scope);
+    let key =
+        signate::storage::Storage::tenant_key(&scope, &format!("assets/{}.png", row.asset_id));
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend([1u8; 100]);
+    app.state
+        .storage
+        .operator()
+        .write(&key, png.clone())
+        .await
+        .unwrap();
+    (row.name, row.mimetype, row.file_key, row.file_size) =
+        (Some("p".into()), Some("image".into()), Some(key), Some(108));
+    let (s, r) = (scope.clone(), row.clone());
+    app.state
+        .db
+        .write(&scope, move |c| {
+            signate::services::assets::insert(c, &s, &r)
+        })
+        .await
+        .unwrap();
+
+    let media = format!("/media/{}", row.asset_id);
+    assert_eq!(
+        app.get(&media).await.status(),
+        400,
+        "no credentials, no tenant"
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v3/auth/media-cookie"))
+        .bearer_auth(&acct.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_string();
+    let with_cookie = |method: Method, path: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("Cookie", cookie.clone())
+            .send()
+    };
+    let res = with_cookie(Method::GET, &media).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    // Nothing else takes it: not the API, not a write.
+    assert_eq!(
+        with_cookie(Method::GET, "/api/v3/assets")
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        with_cookie(Method::GET, "/api/v2/assets")
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        with_cookie(Method::DELETE, &format!("/api/v2/assets/{}", row.asset_id))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    // An API key cannot be put in it; signing out ends it.
+    let key = api_key(&app, &acct.access, "viewer").await;
+    let res = app
+        .client
+        .post(app.url("/api/v3/auth/media-cookie"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        call(
+            &app,
+            Method::POST,
+            "/api/v3/auth/logout",
+            &acct.access,
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        with_cookie(Method::GET, &media).await.unwrap().status(),
+        401
+    );
+}

@@ -116,6 +116,7 @@ export const v3 = {
   refresh: (refresh_token: string) => call<TokenBody>("POST", "/api/v3/auth/refresh", { refresh_token }, open),
   logout: () => call<null>("POST", "/api/v3/auth/logout"),
   me: () => call<Me>("GET", "/api/v3/auth/me"),
+  mediaCookie: () => call<null>("POST", "/api/v3/auth/media-cookie"),
   forgotPassword: (email: string) => call<Status>("POST", "/api/v3/auth/forgot-password", { email }, open),
   resetPassword: (token: string, password: string) => call<Status>("POST", "/api/v3/auth/reset-password", { token, password }, open),
   verifyEmail: (token: string) => call<Status>("POST", "/api/v3/auth/verify-email", { token }, open),

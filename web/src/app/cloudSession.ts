@@ -51,6 +51,8 @@ export async function startCloudSession(): Promise<void> {
   setBearer(keeper);
   keeper.onLost = lost;
   keeper.onTokens = (b) => {
+    // <img>, <video> and EventSource reach /media through a cookie with the new token.
+    void v3.mediaCookie().catch(() => {});
     // Another tab may have signed in as someone else: follow it.
     const m = currentMe();
     if (m && (m.user?.id !== b.user.id || m.tenant.id !== b.tenant.id)) void loadMe().catch(() => {});
@@ -71,6 +73,7 @@ export async function startCloudSession(): Promise<void> {
 
 async function enter(): Promise<void> {
   try {
+    await v3.mediaCookie().catch(() => {});
     await loadMe();
     set({ phase: "in", notice: "" });
   } catch (e) {

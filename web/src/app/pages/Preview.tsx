@@ -1,38 +1,14 @@
 // Shows one asset as the screen would, inside the page.
-import { useEffect, useState } from "preact/hooks";
-import { isCloud } from "../account";
-import { type Asset, fetchBlob } from "../api";
+import { type Asset } from "../api";
 import { Dialog, errorText } from "../components";
 import { kindOf } from "../format";
 
 /**
- * A stored file's address: `/media/<id>` on a device; in the cloud a blob URL of it fetched
- * with the bearer token (an <img> or <video> cannot send one); null while it loads.
+ * A stored file's address: `/media/<id>` (in cloud mode the media cookie, set after every
+ * token refresh, lets <img> and <video> through).
  */
 function useStoredSrc(a: Asset): { src: string | null; error: string } {
-  const direct = a.uri.startsWith("http") ? a.uri : `/media/${a.asset_id}`;
-  const kind = kindOf(a.mimetype);
-  const viaBlob = isCloud() && !a.uri.startsWith("http") && (kind === "image" || kind === "video");
-  const [src, setSrc] = useState<string | null>(viaBlob ? null : direct);
-  const [error, setError] = useState("");
-  useEffect(() => {
-    if (!viaBlob) return;
-    let url = "";
-    let alive = true;
-    fetchBlob(direct).then(
-      (b) => {
-        url = URL.createObjectURL(b);
-        if (alive) setSrc(url);
-        else URL.revokeObjectURL(url);
-      },
-      (e) => alive && setError(errorText(e)),
-    );
-    return () => {
-      alive = false;
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [a.asset_id]);
-  return { src, error };
+  return { src: a.uri.startsWith("http") ? a.uri : `/media/${a.asset_id}`, error: "" };
 }
 
 function youtubeEmbed(uri: string): string | null {

@@ -2,7 +2,7 @@
 // role does not allow (cloud mode) are left out.
 import { Component } from "preact";
 import { useMemo, useRef, useState } from "preact/hooks";
-import { can, isCloud } from "../account";
+import { can } from "../account";
 import { api, type Asset } from "../api";
 import { Confirm, Link, Switch, errorText, toast } from "../components";
 import { KindIcon } from "../icons";
@@ -16,8 +16,8 @@ function Thumb({ a }: { a: Asset }) {
   const kind = kindOf(a.mimetype);
   const stored = kind === "image" && !a.uri.startsWith("http");
   const [broken, setBroken] = useState(false);
-  // Cloud mode: /media needs the bearer token, which an <img> cannot send.
-  if ((stored || kind === "image") && !broken && !a.is_processing && !(stored && isCloud())) {
+  // Cloud mode: the media cookie carries the access token to /media.
+  if ((stored || kind === "image") && !broken && !a.is_processing) {
     return (
       <img
         class="thumb"
