@@ -607,6 +607,7 @@ async fn the_api_documents_itself() {
         ("post", "/api/v3/auth/refresh"),
         ("post", "/api/v3/auth/logout"),
         ("get", "/api/v3/auth/me"),
+        ("post", "/api/v3/auth/media-cookie"),
         ("post", "/api/v3/auth/forgot-password"),
         ("post", "/api/v3/auth/reset-password"),
         ("post", "/api/v3/auth/verify-email"),
