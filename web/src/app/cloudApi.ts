@@ -129,6 +129,7 @@ export const v3 = {
   invite: (email: string, role: Role) => call<Invitation>("POST", "/api/v3/users/invite", { email, role }),
   setRole: (userId: string, role: Role) => call<Member>("PATCH", `/api/v3/users/${id(userId)}`, { role }),
   removeMember: (userId: string) => call<null>("DELETE", `/api/v3/users/${id(userId)}`),
+  cancelInvitation: (invitationId: string) => call<null>("DELETE", `/api/v3/users/invitations/${id(invitationId)}`),
 
   apiKeys: () => call<Items<ApiKey>>("GET", "/api/v3/api-keys").then((r) => r.items),
   createApiKey: (name: string, role: Role) => call<ApiKeyCreated>("POST", "/api/v3/api-keys", { name, role }),

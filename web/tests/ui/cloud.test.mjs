@@ -98,6 +98,16 @@ test("cloud: sign up, add content, invite a viewer, API key, sign out, wrong pas
     await page.getByText(`Invitation sent to ${viewerEmail}`).waitFor();
     await page.locator("[data-testid=invitation]", { hasText: viewerEmail }).getByText("Viewer").waitFor();
     await shots(page, "cloud-team");
+    // A mistaken invitation is withdrawn from the page.
+    const mistake = `mistake-${viewerEmail}`;
+    await page.getByLabel("E-mail address").fill(mistake);
+    await page.getByRole("button", { name: "Send invitation" }).click();
+    const wrong = page.locator("[data-testid=invitation]", { hasText: mistake });
+    await wrong.waitFor();
+    await wrong.getByRole("button", { name: "Cancel invitation" }).click();
+    await page.getByText(`The invitation to ${mistake} was cancelled`).waitFor();
+    await wrong.waitFor({ state: "detached" });
+    assert.equal(await page.locator("[data-testid=invitation]", { hasText: viewerEmail }).count(), 1);
 
     const invite = await mailTo(viewerEmail, /invited/);
     const link = linkIn(invite, "/accept-invite");

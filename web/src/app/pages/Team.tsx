@@ -87,6 +87,16 @@ export function TeamPage() {
     }
   }
 
+  async function cancel(i: Invitation) {
+    try {
+      await v3.cancelInvitation(i.id);
+      toast(`The invitation to ${i.email} was cancelled`);
+      void load();
+    } catch (e) {
+      toast(`Not cancelled: ${errorText(e)}`, "bad");
+    }
+  }
+
   async function remove(m: Member) {
     setRemoving(null);
     try {
@@ -122,7 +132,7 @@ export function TeamPage() {
                   </div>
                 </div>
                 <div class="row-actions">
-                  {manage ? (
+                  {manage && m.id !== me?.user?.id ? (
                     <>
                       <RoleSelect label={`Role of ${m.name || m.email}`} value={m.role} onChange={(r) => void changeRole(m, r)} />
                       <button type="button" class="danger" onClick={() => setRemoving(m)}>
@@ -151,6 +161,13 @@ export function TeamPage() {
                     <span>Link valid until {shortDate(i.expires_at)}</span>
                   </div>
                 </div>
+                {can("users.invite") ? (
+                  <div class="row-actions">
+                    <button type="button" class="danger" onClick={() => void cancel(i)}>
+                      Cancel invitation
+                    </button>
+                  </div>
+                ) : null}
               </li>
             ))}
           </ul>
