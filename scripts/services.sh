@@ -165,3 +165,10 @@ ensure_ffmpeg() {
   echo "services: installing ffmpeg"
   _apt_install ffmpeg
 }
+
+# heif-convert turns HEIC photos (phones) into JPEG for the screen; heif-enc makes test files.
+ensure_heif() {
+  command -v heif-convert >/dev/null 2>&1 && command -v heif-enc >/dev/null 2>&1 && return 0
+  echo "services: installing libheif-examples (heif-convert, heif-enc)"
+  _apt_install libheif-examples
+}

@@ -207,7 +207,48 @@ async fn unreadable_tiff_fails_visibly(app: TestApp) {
     assert!(msg.contains("TIFF"), "{done}");
 }
 
+async fn heic_becomes_jpeg(app: TestApp) {
+    let has = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
+    assert!(
+        has("heif-enc") && has("heif-convert"),
+        "the tests need libheif-examples (scripts/services.sh installs it)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("in.png");
+    image::RgbImage::from_pixel(64, 48, image::Rgb([10, 200, 90]))
+        .save(&png)
+        .unwrap();
+    let heic = dir.path().join("photo.heic");
+    let made = std::process::Command::new("heif-enc")
+        .arg("-o")
+        .arg(&heic)
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let a = upload(&app, std::fs::read(&heic).unwrap(), "photo.heic", "image").await;
+    let id = a["asset_id"].as_str().unwrap().to_string();
+    assert_eq!(a["is_processing"], true);
+    let done = settled(&app, &id).await;
+    assert!(done["metadata"].get("error_message").is_none(), "{done}");
+    assert!(done["uri"].as_str().unwrap().ends_with(".jpg"), "{done}");
+    let res = app.get(&format!("/media/{id}")).await;
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let picture = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!((picture.width(), picture.height()), (64, 48));
+}
+
 backend_tests!(
+    heic_becomes_jpeg,
     tiff_becomes_png,
     videos_become_h264_only_when_needed,
     unreadable_tiff_fails_visibly
