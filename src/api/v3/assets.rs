@@ -33,7 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const MIMETYPES: &[&str] = &["image", "video", "webpage", "streaming", "youtube_asset"];
 
 /// How clients see an asset.
-pub fn view(a: &Asset) -> Value {
+/// `is_active` is judged in the tenant's time zone (its `timezone` setting), as its screens do.
+pub fn view(a: &Asset, tz: chrono_tz::Tz) -> Value {
     let meta = a.metadata_map();
     let error = meta.get("error_message").and_then(Value::as_str);
     let status = if a.is_processing {
@@ -52,7 +53,7 @@ pub fn view(a: &Asset) -> Value {
         "start_date": iso_opt(a.start_date),
         "end_date": iso_opt(a.end_date),
         "is_enabled": a.is_enabled,
-        "is_active": a.schedule().is_active(Utc::now(), chrono_tz::UTC),
+        "is_active": a.schedule().is_active(Utc::now(), tz),
         "is_processing": a.is_processing,
         "processing_status": status,
         "processing_error": error,
@@ -248,7 +249,8 @@ async fn list(
         }
         _ => Value::Null,
     };
-    let items: Vec<Value> = page.iter().map(|(_, a)| view(a)).collect();
+    let zone = tz(&allowed).await?;
+    let items: Vec<Value> = page.iter().map(|(_, a)| view(a, zone)).collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next })))
 }
 
@@ -591,6 +593,11 @@ fn changed(allowed: &Allowed<impl super::Permission>, asset_id: &str) {
     });
 }
 
+/// The tenant's time zone.
+async fn tz<P>(allowed: &Allowed<P>) -> Result<chrono_tz::Tz, Error> {
+    Ok(allowed.state.settings(&allowed.authed.scope).await?.tz())
+}
+
 fn not_found() -> Error {
     Error::NotFound("No asset with this id in this tenant.".into())
 }
@@ -627,7 +634,7 @@ async fn create(
         })
         .await?;
     changed(&allowed, &saved.asset_id);
-    Ok(HttpResponse::Created().json(view(&saved)))
+    Ok(HttpResponse::Created().json(view(&saved, tz(&allowed).await?)))
 }
 
 /// `GET /api/v3/assets/{id}`
@@ -639,7 +646,7 @@ async fn get(allowed: Allowed<perm::AssetsView>, id: web::Path<String>) -> ApiRe
         .read(&allowed.authed.scope, move |c| store::get(c, &scope, &id))
         .await?
         .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(view(&a)))
+    Ok(HttpResponse::Ok().json(view(&a, tz(&allowed).await?)))
 }
 
 /// `PATCH /api/v3/assets/{id}`
@@ -683,7 +690,7 @@ async fn update(
         })
         .await?;
     changed(&allowed, &saved.asset_id);
-    Ok(HttpResponse::Ok().json(view(&saved)))
+    Ok(HttpResponse::Ok().json(view(&saved, tz(&allowed).await?)))
 }
 
 /// `DELETE /api/v3/assets/{id}`: the row (with its share links), then its files.
@@ -907,7 +914,7 @@ async fn duplicate(
     };
     allowed.state.jobs.wake();
     changed(&allowed, &saved.asset_id);
-    Ok(HttpResponse::Created().json(view(&saved)))
+    Ok(HttpResponse::Created().json(view(&saved, tz(&allowed).await?)))
 }
 
 fn check_quota(headroom: Option<(u64, u64)>, size: u64) -> Result<(), Error> {
