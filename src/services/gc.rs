@@ -125,6 +125,13 @@ pub fn spawn_periodic(state: actix_web::web::Data<AppState>) {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
+            let partials = state.storage.remove_stale_partials(UPLOAD_GRACE).await;
+            if partials > 0 {
+                tracing::info!(
+                    files = partials,
+                    "removed half-written files left by a crash"
+                );
+            }
             let tenants = state
                 .db
                 .system(|c| {

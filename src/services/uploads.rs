@@ -116,6 +116,9 @@ where
             .map_err(Error::from)?;
     }
     let key = format!("{dir}{start:020}");
+    // Aborting removes only this attempt's bytes (a temporary file on disk, a multipart upload
+    // on S3): a retry of the same chunk that finished meanwhile is never deleted by the late
+    // clean-up of a dead connection.
     let mut writer = storage.writer(&key).await.map_err(storage_error)?;
     let mut written = 0u64;
     while let Some(chunk) = body.next().await {
@@ -123,35 +126,29 @@ where
             Ok(c) => c,
             Err(e) => {
                 let _ = writer.abort().await;
-                let _ = op.delete(&key).await;
                 return Err(UploadError::Interrupted(e.to_string()));
             }
         };
         if written == 0 && start == 0 && !looks_like_media(&chunk) {
             let _ = writer.abort().await;
-            let _ = op.delete(&key).await;
             return Err(UploadError::NotMedia);
         }
         written += chunk.len() as u64;
         if written > limit {
             let _ = writer.abort().await;
-            let _ = op.delete(&key).await;
             return Err(UploadError::TooLarge);
         }
         if expected.is_some_and(|n| written > n) {
             let _ = writer.abort().await;
-            let _ = op.delete(&key).await;
             return Err(UploadError::LengthMismatch);
         }
         if let Err(e) = writer.write(chunk).await {
             let _ = writer.abort().await;
-            let _ = op.delete(&key).await;
             return Err(storage_error(e));
         }
     }
     if expected.is_some_and(|n| written != n) {
         let _ = writer.abort().await;
-        let _ = op.delete(&key).await;
         return Err(UploadError::LengthMismatch);
     }
     writer.close().await.map_err(storage_error)?;
@@ -266,6 +263,18 @@ pub async fn assemble(
             "The uploaded file is not an image or a video.",
         ));
     }
+    // On disk the kernel joins the parts (copy_file_range) instead of every byte streaming
+    // through the server again.
+    let local: Option<Vec<std::path::PathBuf>> = parts
+        .iter()
+        .map(|(_, key, _)| storage.local_path(key))
+        .collect();
+    if let (Some(sources), Some(target)) = (local, storage.local_path(dest)) {
+        return tokio::task::spawn_blocking(move || join_local(&sources, &target))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|e| Error::Internal(format!("joining the upload's parts: {e}")));
+    }
     let op = storage.operator();
     let mut sink = storage.sink(dest).await?;
     for (_, key, _) in &parts {
@@ -286,6 +295,51 @@ pub async fn assemble(
         }
     }
     sink.close().await
+}
+
+/// Joins `parts` into `target` on the local disk, syncs it, and hashes it. The parts stay as
+/// they are until the caller discards them.
+fn join_local(parts: &[std::path::PathBuf], target: &std::path::Path) -> std::io::Result<Stored> {
+    use sha2::Digest;
+    use std::io::Read;
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let _ = std::fs::remove_file(target);
+    let joined = (|| {
+        // std::io::copy between files is copy_file_range on Linux: the kernel moves the
+        // bytes (or shares extents on filesystems that can).
+        let mut out = std::fs::File::create(target)?;
+        for part in parts {
+            std::io::copy(&mut std::fs::File::open(part)?, &mut out)?;
+        }
+        let file = std::fs::File::open(target)?;
+        file.sync_all()?;
+        let mut hasher = sha2::Sha256::new();
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut reader = std::io::BufReader::with_capacity(0, file);
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+        }
+        Ok(Stored {
+            size,
+            sha256: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        })
+    })();
+    if joined.is_err() {
+        let _ = std::fs::remove_file(target);
+    }
+    joined
 }
 
 /// Removes an upload's parts.

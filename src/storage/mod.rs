@@ -59,6 +59,9 @@ impl Sink {
     }
 }
 
+/// Where the disk backend keeps files being written (see `from_config`).
+const PARTIAL_DIR: &str = ".partial";
+
 /// Size of a multipart-upload part on S3.
 const S3_PART: usize = 8 * 1024 * 1024;
 
@@ -93,8 +96,15 @@ impl Storage {
                         root.display()
                     ))
                 })?;
-                let op =
-                    Operator::new(opendal::services::Fs::default().root(&root.to_string_lossy()))?;
+                // Writes go to a file in `.partial/` and are renamed into place when complete,
+                // so a half-written file is never visible under its key and an aborted write
+                // (a dropped upload) removes only its own bytes.
+                let partial = root.join(PARTIAL_DIR);
+                let op = Operator::new(
+                    opendal::services::Fs::default()
+                        .root(&root.to_string_lossy())
+                        .atomic_write_dir(&partial.to_string_lossy()),
+                )?;
                 let description = format!("fs {}", root.display());
                 fs_root = Some(root);
                 (op, description)
@@ -260,6 +270,31 @@ impl Storage {
                 .map(|r| r.uri().to_string()),
             StorageBackend::Memory => None,
         }
+    }
+
+    /// Removes files a crashed process left half-written on disk (older than `age`); how many.
+    pub async fn remove_stale_partials(&self, age: Duration) -> usize {
+        let Some(dir) = self.fs_root.as_ref().map(|r| r.join(PARTIAL_DIR)) else {
+            return 0;
+        };
+        tokio::task::spawn_blocking(move || {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                return 0;
+            };
+            entries
+                .flatten()
+                .filter(|e| {
+                    e.metadata()
+                        .ok()
+                        .and_then(|m| m.modified().ok())
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|elapsed| elapsed > age)
+                })
+                .filter(|e| std::fs::remove_file(e.path()).is_ok())
+                .count()
+        })
+        .await
+        .unwrap_or(0)
     }
 
     /// A short-lived presigned URL for a player or browser to read `key` straight from S3, when
