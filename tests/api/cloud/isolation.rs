@@ -315,3 +315,65 @@ async fn share_links_are_public_until_they_expire() {
     .await;
     assert_eq!(app.get(&format!("/share/{token}")).await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_shared_upload_serves_its_file_to_anyone_with_the_link() {
+    let app = spawn().await;
+    let a = signup(&app, "sharefile").await;
+    let scope = signate::tenancy::TenantScope::new(a.tenant_id.clone());
+    let mut row = signate::services::assets::Asset::new(&scope);
+    let key =
+        signate::storage::Storage::tenant_key(&scope, &format!("assets/{}.png", row.asset_id));
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend([9u8; 300]);
+    app.state
+        .storage
+        .operator()
+        .write(&key, png.clone())
+        .await
+        .unwrap();
+    (row.name, row.mimetype, row.file_key, row.file_size) = (
+        Some("Flyer".into()),
+        Some("image".into()),
+        Some(key),
+        Some(308),
+    );
+    let (s, r) = (scope.clone(), row.clone());
+    app.state
+        .db
+        .write(&scope, move |c| {
+            signate::services::assets::insert(c, &s, &r)
+        })
+        .await
+        .unwrap();
+    let (status, share) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v3/assets/{}/share", row.asset_id),
+        &a.access,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 201, "{share}");
+    let token = share["share_token"].as_str().unwrap();
+    let page = app
+        .get(&format!("/share/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/share/{token}/content")), "{page}");
+    let res = app.get(&format!("/share/{token}/content")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    let res = app
+        .client
+        .get(app.url(&format!("/share/{token}/content")))
+        .header("Range", "bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(app.get("/share/nope/content").await.status(), 404);
+}
