@@ -180,10 +180,18 @@ async fn convert(
         asset.asset_id,
         uuid::Uuid::new_v4().simple()
     ));
-    let (out, new_ext) = match (plan, ext.as_str()) {
-        (Plan::Picture, "tif" | "tiff") => (tiff_to_png(state, &key, &tmp).await?, "png"),
-        (Plan::Picture, _) => (heic_to_jpeg(state, &key, &tmp, &work).await?, "jpg"),
-        _ => (to_h264(&input, &tmp).await?, "mp4"),
+    let (converted, new_ext) = match (plan, ext.as_str()) {
+        (Plan::Picture, "tif" | "tiff") => (tiff_to_png(state, &key, &tmp).await, "png"),
+        (Plan::Picture, _) => (heic_to_jpeg(state, &key, &tmp, &work).await, "jpg"),
+        _ => (to_h264(&input, &tmp).await, "mp4"),
+    };
+    let out = match converted {
+        Ok(out) => out,
+        Err(f) => {
+            // Whatever a failed tool left behind goes too.
+            let _ = tokio::fs::remove_file(tmp.with_extension(new_ext)).await;
+            return Err(f);
+        }
     };
     let scope = crate::tenancy::TenantScope::new(asset.tenant_id.clone());
     let new_key = Storage::tenant_key(&scope, &format!("assets/{}.{new_ext}", asset.asset_id));

@@ -205,6 +205,10 @@ async fn unreadable_tiff_fails_visibly(app: TestApp) {
         .as_str()
         .unwrap_or_default();
     assert!(msg.contains("TIFF"), "{done}");
+    let left: Vec<_> = std::fs::read_dir(app.config.data_dir.join("tmp"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a failed conversion left {left:?}");
 }
 
 async fn heic_becomes_jpeg(app: TestApp) {
