@@ -293,6 +293,20 @@ pub fn spend_refresh(conn: &mut AnyConnection, hash: &str) -> Result<bool, Error
     Ok(n == 1)
 }
 
+/// Spends every unspent refresh token of a session: after a repeated refresh within the grace
+/// period only the newest pair lives on, so a copy of the token cannot fork the sign-in (the
+/// other successor, presented later, is a reuse and ends the session).
+pub fn spend_session_tokens(conn: &mut AnyConnection, session_id: &str) -> Result<(), Error> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::session_id.eq(session_id))
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(Utc::now().naive_utc()))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Whether a spent refresh token was spent less than `seconds` ago.
 pub fn spent_within(conn: &mut AnyConnection, hash: &str, seconds: i64) -> Result<bool, Error> {
     if seconds <= 0 {

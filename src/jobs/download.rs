@@ -71,7 +71,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
     let kept = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get(c, &s, &id)? else {
+            let Some(mut a) = assets::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             a.file_key = Some(k);
@@ -215,7 +215,7 @@ pub async fn gave_up(state: &AppState, job: &Job, message: &str) {
     let updated = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get(c, &s, &id)? else {
+            let Some(mut a) = assets::get_locked(c, &s, &id)? else {
                 return Ok(());
             };
             a.is_processing = false;

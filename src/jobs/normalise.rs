@@ -83,23 +83,30 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
     let kept = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get(c, &s, &id)? else {
+            // Locked, so an edit made meanwhile is neither lost nor able to undo this.
+            let Some(a) = assets::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             if a.file_key != old_key {
                 return Ok(false); // replaced meanwhile (a restore, an edit)
             }
             let mut meta = a.metadata_map();
+            let mut file = (
+                a.file_key.clone(),
+                a.file_size,
+                a.sha256.clone(),
+                a.uri.clone(),
+            );
             match (&new_file, &failed) {
                 (Some((key, size, sha)), _) => {
                     let new_name = key.rsplit('/').next().unwrap_or_default().to_string();
                     if let (Some(uri), Some(old)) = (&a.uri, &old_key) {
                         let old_name = old.rsplit('/').next().unwrap_or_default();
-                        a.uri = Some(uri.replace(old_name, &new_name));
+                        file.3 = Some(uri.replace(old_name, &new_name));
                     }
-                    a.file_key = Some(key.clone());
-                    a.file_size = Some(*size as i64);
-                    a.sha256 = Some(sha.clone());
+                    file.0 = Some(key.clone());
+                    file.1 = Some(*size as i64);
+                    file.2 = Some(sha.clone());
                     meta.remove("error_message");
                 }
                 (None, Some(msg)) => {
@@ -107,16 +114,20 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
                 }
                 (None, None) => {}
             }
-            a.set_metadata(meta);
-            a.is_processing = false;
-            assets::update(c, &s, &a)?;
+            assets::set_file(
+                c,
+                &s,
+                &id,
+                &file,
+                &serde_json::Value::Object(meta).to_string(),
+            )?;
             if failed.is_none() {
                 super::enqueue(
                     c,
                     &s,
                     super::thumbnail::KIND,
                     &super::thumbnail::Thumbnail {
-                        asset_id: a.asset_id.clone(),
+                        asset_id: id.clone(),
                     },
                 )?;
             }
@@ -194,7 +205,13 @@ async fn convert(
         }
     };
     let scope = crate::tenancy::TenantScope::new(asset.tenant_id.clone());
-    let new_key = Storage::tenant_key(&scope, &format!("assets/{}.{new_ext}", asset.asset_id));
+    // A name of its own: an HEVC `.mp4` converts to an `.mp4` too, and the original must stay
+    // intact until the row points at the new file.
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let new_key = Storage::tenant_key(
+        &scope,
+        &format!("assets/{}-{suffix}.{new_ext}", asset.asset_id),
+    );
     let stored = state.storage.put_file(&out, &new_key).await;
     let _ = tokio::fs::remove_file(&out).await;
     let stored = stored.map_err(|e| Failure::retry(e.to_string()))?;
@@ -253,6 +270,18 @@ async fn heic_to_jpeg(
         "{}.heic",
         tmp.file_name().and_then(|n| n.to_str()).unwrap_or("in")
     ));
+    let size = state
+        .storage
+        .operator()
+        .stat(key)
+        .await
+        .map_err(|e| Failure::retry(e.to_string()))?
+        .content_length();
+    if size > MAX_PICTURE {
+        return Err(Failure::permanent(
+            "The HEIC picture is too large to convert (128 MB at most).",
+        ));
+    }
     let bytes = state
         .storage
         .operator()
@@ -304,6 +333,7 @@ async fn to_h264(input: &str, tmp: &Path) -> Result<PathBuf, Failure> {
                 "-protocol_whitelist",
                 crate::services::content::protocols_for(input),
             ])
+            .args(["-format_whitelist", crate::services::content::FILE_FORMATS])
             .arg("-i")
             .arg(input)
             .args([

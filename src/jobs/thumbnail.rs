@@ -87,7 +87,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
     let kept = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get(c, &s, &id)? else {
+            let Some(mut a) = assets::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             a.thumbnail_key = Some(k);
@@ -162,7 +162,8 @@ async fn ffmpeg_frame(input: &str, seek: Option<&str>) -> std::io::Result<std::p
     let filter = format!("scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=decrease");
     let protocols = crate::services::content::protocols_for(input);
     let mut cmd = tokio::process::Command::new("ffmpeg");
-    cmd.args(["-v", "error", "-protocol_whitelist", protocols]);
+    cmd.args(["-v", "error", "-protocol_whitelist", protocols])
+        .args(["-format_whitelist", crate::services::content::FILE_FORMATS]);
     if let Some(at) = seek {
         cmd.args(["-ss", at]);
     }

@@ -153,6 +153,54 @@ pub fn get(
         .optional()?)
 }
 
+/// One asset, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one
+/// writer at a time already): for read-change-write of a row a job may change meanwhile.
+pub fn get_locked(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    asset_id: &str,
+) -> Result<Option<Asset>, Error> {
+    match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(pg) => Ok(assets::table
+            .filter(assets::tenant_id.eq(scope.id()))
+            .filter(assets::asset_id.eq(asset_id))
+            .select(Asset::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?),
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(_) => get(conn, scope, asset_id),
+    }
+}
+
+/// Points an asset at a (converted) file: key, size, SHA-256 and `uri`, with its metadata, and
+/// ends its processing. Only these columns: an edit of the others is not undone.
+pub fn set_file(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    asset_id: &str,
+    file: &(Option<String>, Option<i64>, Option<String>, Option<String>),
+    metadata: &str,
+) -> Result<(), Error> {
+    diesel::update(
+        assets::table
+            .filter(assets::tenant_id.eq(scope.id()))
+            .filter(assets::asset_id.eq(asset_id)),
+    )
+    .set((
+        assets::file_key.eq(&file.0),
+        assets::file_size.eq(file.1),
+        assets::sha256.eq(&file.2),
+        assets::uri.eq(&file.3),
+        assets::metadata.eq(metadata),
+        assets::is_processing.eq(false),
+        assets::updated_at.eq(Utc::now().naive_utc()),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Inserts a new asset (its `tenant_id` must be the scope's).
 pub fn insert(conn: &mut AnyConnection, scope: &TenantScope, asset: &Asset) -> Result<(), Error> {
     if asset.tenant_id != scope.id() {

@@ -344,9 +344,16 @@ pub fn protocols_for(input: &str) -> &'static str {
     }
 }
 
+/// Demuxers ffmpeg and ffprobe may use on a stored or downloaded file: real containers only.
+/// Playlist formats (HLS, concat, …) would read other files named inside the upload (another
+/// tenant's, on a shared disk) or fetch URLs; a playlist renamed `.mp4` must not get that far.
+pub const FILE_FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,asf,mpeg,mpegts,\
+mpegvideo,flv,ogg,mxf,h264,hevc,m4v,dv,rm,nut,ivf,gif";
+
 async fn ffprobe(input: &str, what: &[&str]) -> Probe {
     let mut cmd = tokio::process::Command::new("ffprobe");
     cmd.args(["-v", "error", "-protocol_whitelist", protocols_for(input)])
+        .args(["-format_whitelist", FILE_FORMATS])
         .args(what)
         .arg("-i")
         .arg(input)

@@ -270,10 +270,20 @@ pub async fn assemble(
         .map(|(_, key, _)| storage.local_path(key))
         .collect();
     if let (Some(sources), Some(target)) = (local, storage.local_path(dest)) {
-        return tokio::task::spawn_blocking(move || join_local(&sources, &target))
+        let t = target.clone();
+        let stored = tokio::task::spawn_blocking(move || join_local(&sources, &t))
             .await
             .map_err(|e| Error::Internal(e.to_string()))?
-            .map_err(|e| Error::Internal(format!("joining the upload's parts: {e}")));
+            .map_err(|e| Error::Internal(format!("joining the upload's parts: {e}")))?;
+        // A chunk re-sent with another length between the listing and the join.
+        if Some(stored.size) != total {
+            let _ = std::fs::remove_file(&target);
+            return Err(Error::invalid(
+                "uri",
+                "The upload changed while it was being joined; send it again.",
+            ));
+        }
+        return Ok(stored);
     }
     let op = storage.operator();
     let mut sink = storage.sink(dest).await?;

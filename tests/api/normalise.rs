@@ -251,7 +251,93 @@ async fn heic_becomes_jpeg(app: TestApp) {
     assert_eq!((picture.width(), picture.height()), (64, 48));
 }
 
+/// An iPhone-style HEVC video in an `.mp4`: converted under a new name, the original goes only
+/// once the row points at the new file.
+async fn hevc_mp4_becomes_h264(app: TestApp) {
+    assert!(
+        has_ffmpeg(),
+        "the tests need ffmpeg (scripts/services.sh installs it)"
+    );
+    let a = upload(
+        &app,
+        make_video(&["-c:v", "libx265", "-pix_fmt", "yuv420p"], "mp4"),
+        "phone.mp4",
+        "video",
+    )
+    .await;
+    let id = a["asset_id"].as_str().unwrap().to_string();
+    let mut key = String::new();
+    for _ in 0..300 {
+        key = stored_key(&app, &id).await;
+        if !key.ends_with(&format!("{id}.mp4")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_ne!(key, format!("{id}.mp4"), "not converted");
+    let res = app.get(&format!("/media/{id}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(codec_of(&res.bytes().await.unwrap()), "h264");
+    let done = app.get_json(&format!("/api/v2/assets/{id}"), 200).await;
+    assert!(done["metadata"].get("error_message").is_none(), "{done}");
+}
+
+/// A playlist dressed as a video must not make ffmpeg read other files (another tenant's, on a
+/// shared disk): it is never converted into their content.
+async fn playlists_dressed_as_video_read_nothing_else(app: TestApp) {
+    assert!(
+        has_ffmpeg(),
+        "the tests need ffmpeg (scripts/services.sh installs it)"
+    );
+    let secret = make_video(&["-c:v", "libx264", "-pix_fmt", "yuv420p"], "mp4");
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("elsewhere.mp4");
+    std::fs::write(&target, &secret).unwrap();
+    let playlist = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{}\n#EXT-X-ENDLIST\n",
+        target.display()
+    );
+    let form = Form::new().part(
+        "file_upload",
+        Part::bytes(playlist.clone().into_bytes()).file_name("trick.mp4"),
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v2/file_asset"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    // Text is not known not to be media, so the door lets it in; the tools must not follow it.
+    assert!(res.status().is_success());
+    let up: Value = res.json().await.unwrap();
+    let body = json!({"name": "trick", "uri": up["uri"], "ext": ".mp4", "mimetype": "video", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 0, "is_enabled": true});
+    let (status, a) =
+        crate::helpers::status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(status, 201, "{a}");
+    let id = a["asset_id"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let served = app
+        .get(&format!("/media/{id}"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert_eq!(
+        served,
+        playlist.into_bytes(),
+        "the upload's own bytes, nothing read from elsewhere"
+    );
+    assert_eq!(
+        app.get(&format!("/media/{id}/thumbnail")).await.status(),
+        404
+    );
+}
+
 backend_tests!(
+    hevc_mp4_becomes_h264,
+    playlists_dressed_as_video_read_nothing_else,
     heic_becomes_jpeg,
     tiff_becomes_png,
     videos_become_h264_only_when_needed,

@@ -638,7 +638,7 @@ pub async fn update(
         .state
         .db
         .write(&dev.scope, move |c| {
-            let mut a = assets::get(c, &scope, &id)?.ok_or_else(|| {
+            let mut a = assets::get_locked(c, &scope, &id)?.ok_or_else(|| {
                 crate::error::Error::NotFound("No Asset matches the given query.".into())
             })?;
             apply(&mut a, &input);

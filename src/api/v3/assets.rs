@@ -669,7 +669,7 @@ async fn update(
         .state
         .db
         .write(&allowed.authed.scope, move |c| {
-            let mut a = store::get(c, &scope, &id)?.ok_or_else(not_found)?;
+            let mut a = store::get_locked(c, &scope, &id)?.ok_or_else(not_found)?;
             if input.mimetype.is_some() && input.mimetype != a.mimetype && a.file_key.is_some() {
                 return Err(Error::invalid(
                     "mimetype",
@@ -891,7 +891,7 @@ async fn duplicate(
             // Checked again inside the write: two copies at once must not both pass.
             check_quota(quota::headroom(c, &s)?, size)?;
             store::insert(c, &s, &row)?;
-            crate::jobs::enqueue_thumbnail(c, &s, &row)?;
+            crate::jobs::enqueue_processing(c, &s, &row)?;
             audit::record(
                 c,
                 &s,

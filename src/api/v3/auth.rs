@@ -407,12 +407,14 @@ async fn refresh(
             if expired {
                 return Ok(Err("The refresh token has expired; sign in again."));
             }
-            if !accounts::spend_refresh(c, &h)?
-                && !accounts::spent_within(c, &h, grace)?
-            {
-                accounts::revoke_session(c, &sid)?;
-                tracing::warn!(session = %sid, "a spent refresh token was presented again; session revoked");
-                return Ok(Err("This refresh token was already used, so the sign-in was ended to protect the account; sign in again."));
+            if !accounts::spend_refresh(c, &h)? {
+                if !accounts::spent_within(c, &h, grace)? {
+                    accounts::revoke_session(c, &sid)?;
+                    tracing::warn!(session = %sid, "a spent refresh token was presented again; session revoked");
+                    return Ok(Err("This refresh token was already used, so the sign-in was ended to protect the account; sign in again."));
+                }
+                // A repeat within the grace period: the pair handed out first stops here.
+                accounts::spend_session_tokens(c, &sid)?;
             }
             let next = accounts::new_refresh_token(c, &s, &sid, lifetime)?;
             let member = accounts::membership(c, &s, &user)?;
