@@ -85,15 +85,29 @@ pub async fn collect(
             report.bytes += size;
         }
     }
+    // An upload is abandoned when its newest part is old: a slow resumable upload that has
+    // been going for days keeps its first chunks as long as new ones keep arriving.
     let uploads = Storage::tenant_key(scope, "uploads/");
+    let mut by_upload: std::collections::BTreeMap<String, (u64, Vec<String>)> = Default::default();
     for entry in list(op, &uploads).await? {
-        if entry.metadata().is_file()
-            && age(op, &entry)
-                .await
-                .is_some_and(|a| a >= upload_grace.as_secs())
-        {
-            op.delete(entry.path()).await?;
-            report.upload_parts += 1;
+        if !entry.metadata().is_file() {
+            continue;
+        }
+        let Some(rest) = entry.path().strip_prefix(&uploads) else {
+            continue;
+        };
+        let id = rest.split('/').next().unwrap_or_default().to_string();
+        let entry_age = age(op, &entry).await.unwrap_or(0);
+        let slot = by_upload.entry(id).or_insert((u64::MAX, Vec::new()));
+        slot.0 = slot.0.min(entry_age);
+        slot.1.push(entry.path().to_string());
+    }
+    for (_, (newest, parts)) in by_upload {
+        if newest >= upload_grace.as_secs() {
+            for part in parts {
+                op.delete(&part).await?;
+                report.upload_parts += 1;
+            }
         }
     }
     let backups = Storage::tenant_key(scope, "backups/");

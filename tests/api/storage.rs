@@ -204,13 +204,50 @@ async fn garbage_collection_removes_only_orphans(app: TestApp) {
     assert_eq!(c["type"], "file", "the referenced file is still there");
 }
 
+/// A resumable upload that has been going for longer than the grace period keeps its first
+/// chunks while new ones arrive; only an upload whose newest chunk is old is abandoned.
+async fn slow_uploads_keep_their_first_chunks(app: TestApp) {
+    use std::time::Duration;
+    let op = app.state.storage.operator();
+    let dir = format!(
+        "tenants/{}/uploads/abababababababababababababababab/",
+        app.tenant().id()
+    );
+    let first = format!("{dir}00000000000000000000");
+    op.write(&first, b"first chunk".to_vec()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let second = format!("{dir}00000000000000000011");
+    op.write(&second, b"second chunk".to_vec()).await.unwrap();
+    let grace = Duration::from_secs(2);
+    let t = app.tenant();
+    let r = signate::services::gc::collect(&app.state, &t, Duration::ZERO, grace)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.upload_parts, 0,
+        "the first chunk is old, the upload is not"
+    );
+    assert!(op.exists(&first).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = signate::services::gc::collect(&app.state, &t, Duration::ZERO, grace)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.upload_parts, 2,
+        "now nothing has arrived for the whole grace period"
+    );
+    assert!(!op.exists(&second).await.unwrap());
+}
+
 crate::s3_tests!(
+    slow_uploads_keep_their_first_chunks,
     quota_is_enforced_before_bytes_are_stored,
     spoofed_extensions_are_refused,
     garbage_collection_removes_only_orphans,
 );
 
 backend_tests!(
+    slow_uploads_keep_their_first_chunks,
     quota_is_enforced_before_bytes_are_stored,
     spoofed_extensions_are_refused,
     garbage_collection_removes_only_orphans,
