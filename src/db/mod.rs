@@ -355,6 +355,11 @@ impl Binding {
 }
 
 fn set_binding(conn: &mut AnyConnection, binding: &Binding) -> Result<(), Error> {
+    // Nothing to bind (`Db::system`): transaction-local settings start empty anyway, so skip
+    // the round trip on the paths that resolve tenants and credentials.
+    if binding.tenant.is_none() && binding.user.is_none() && binding.lookup.is_none() {
+        return Ok(());
+    }
     match conn {
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(pg) => {
