@@ -28,6 +28,20 @@ pub fn quota(conn: &mut AnyConnection, scope: &TenantScope) -> Result<Option<u64
     Ok((q > 0).then_some(q as u64))
 }
 
+/// Refuses `size` more bytes when they do not fit in the quota (`headroom` from [`headroom`]),
+/// saying which limit and how to raise it.
+pub fn ensure_room(headroom: Option<(u64, u64)>, size: u64) -> Result<(), Error> {
+    if let Some((quota, used)) = headroom
+        && used + size > quota
+    {
+        return Err(Error::LimitExceeded(format!(
+            "Storage quota exceeded: this needs {size} bytes and the tenant uses {used} of its {quota} \
+             (storage_quota_bytes). Delete files or move to a larger plan to raise it."
+        )));
+    }
+    Ok(())
+}
+
 /// What the tenant may still store: `(quota, used)` when there is a quota.
 pub fn headroom(
     conn: &mut AnyConnection,

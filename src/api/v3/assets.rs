@@ -851,7 +851,7 @@ async fn duplicate(
         })
         .await?;
     let size = original.file_size.unwrap_or(0).max(0) as u64;
-    check_quota(headroom, size)?;
+    quota::ensure_room(headroom, size)?;
     let mut copy = original.clone();
     copy.asset_id = store::new_asset_id();
     copy.name = Some(format!(
@@ -889,7 +889,7 @@ async fn duplicate(
         .db
         .write(&scope, move |c| {
             // Checked again inside the write: two copies at once must not both pass.
-            check_quota(quota::headroom(c, &s)?, size)?;
+            quota::ensure_room(quota::headroom(c, &s)?, size)?;
             store::insert(c, &s, &row)?;
             crate::jobs::enqueue_processing(c, &s, &row)?;
             audit::record(
@@ -915,18 +915,6 @@ async fn duplicate(
     allowed.state.jobs.wake();
     changed(&allowed, &saved.asset_id);
     Ok(HttpResponse::Created().json(view(&saved, tz(&allowed).await?)))
-}
-
-fn check_quota(headroom: Option<(u64, u64)>, size: u64) -> Result<(), Error> {
-    if let Some((quota, used)) = headroom
-        && used + size > quota
-    {
-        return Err(Error::LimitExceeded(format!(
-            "Storage quota exceeded: this needs {size} bytes and the tenant uses {used} of its {quota} \
-             (storage_quota_bytes). Delete files or move to a larger plan to raise it."
-        )));
-    }
-    Ok(())
 }
 
 /// The share with this token hash: (tenant, asset id, expiry) (binding: lookup = the hash).
