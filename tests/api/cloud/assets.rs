@@ -269,30 +269,9 @@ async fn duplicate_copies_the_file_within_the_quota() {
     let app = spawn().await;
     let a = signup(&app, "dup").await;
     // A stored file, as an upload leaves it.
-    let scope = signate::tenancy::TenantScope::new(a.tenant_id.clone());
-    let mut row = signate::services::assets::Asset::new(&scope);
-    let key =
-        signate::storage::Storage::tenant_key(&scope, &format!("assets/{}.png", row.asset_id));
     let bytes = vec![7u8; 4000];
-    app.state
-        .storage
-        .operator()
-        .write(&key, bytes.clone())
-        .await
-        .unwrap();
-    row.name = Some("Poster".into());
-    row.mimetype = Some("image".into());
-    row.uri = Some(format!("/data/assets/{}.png", row.asset_id));
-    row.file_key = Some(key.clone());
-    row.file_size = Some(4000);
-    let (s, r) = (scope.clone(), row.clone());
-    app.state
-        .db
-        .write(&scope, move |c| {
-            signate::services::assets::insert(c, &s, &r)
-        })
-        .await
-        .unwrap();
+    let row = super::stored_picture(&app, &a.tenant_id, "Poster", &bytes).await;
+    let key = row.file_key.clone().unwrap();
 
     let (s, copy) = call(
         &app,

@@ -320,32 +320,9 @@ async fn share_links_are_public_until_they_expire() {
 async fn a_shared_upload_serves_its_file_to_anyone_with_the_link() {
     let app = spawn().await;
     let a = signup(&app, "sharefile").await;
-    let scope = signate::tenancy::TenantScope::new(a.tenant_id.clone());
-    let mut row = signate::services::assets::Asset::new(&scope);
-    let key =
-        signate::storage::Storage::tenant_key(&scope, &format!("assets/{}.png", row.asset_id));
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend([9u8; 300]);
-    app.state
-        .storage
-        .operator()
-        .write(&key, png.clone())
-        .await
-        .unwrap();
-    (row.name, row.mimetype, row.file_key, row.file_size) = (
-        Some("Flyer".into()),
-        Some("image".into()),
-        Some(key),
-        Some(308),
-    );
-    let (s, r) = (scope.clone(), row.clone());
-    app.state
-        .db
-        .write(&scope, move |c| {
-            signate::services::assets::insert(c, &s, &r)
-        })
-        .await
-        .unwrap();
+    let row = super::stored_picture(&app, &a.tenant_id, "Flyer", &png).await;
     let (status, share) = call(
         &app,
         Method::POST,

@@ -167,3 +167,37 @@ pub fn token_in(mail: &Value) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
 }
+
+/// A picture stored for `tenant_id` the way an upload leaves it: the file under the tenant's
+/// assets and a row pointing at it, with its size. Returns the row.
+pub async fn stored_picture(
+    app: &TestApp,
+    tenant_id: &str,
+    name: &str,
+    bytes: &[u8],
+) -> signate::services::assets::Asset {
+    let scope = signate::tenancy::TenantScope::new(tenant_id);
+    let mut row = signate::services::assets::Asset::new(&scope);
+    let file = format!("{}.png", row.asset_id);
+    let key = signate::storage::Storage::tenant_key(&scope, &format!("assets/{file}"));
+    app.state
+        .storage
+        .operator()
+        .write(&key, bytes.to_vec())
+        .await
+        .unwrap();
+    row.name = Some(name.into());
+    row.mimetype = Some("image".into());
+    row.uri = Some(format!("/data/assets/{file}"));
+    row.file_key = Some(key);
+    row.file_size = Some(bytes.len() as i64);
+    let (s, r) = (scope.clone(), row.clone());
+    app.state
+        .db
+        .write(&scope, move |c| {
+            signate::services::assets::insert(c, &s, &r)
+        })
+        .await
+        .unwrap();
+    row
+}

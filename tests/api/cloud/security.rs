@@ -368,29 +368,9 @@ async fn share_links_and_invitations_can_be_withdrawn() {
 async fn the_media_cookie_opens_reads_of_media_only() {
     let app = spawn().await;
     let acct = signup(&app, "cookie").await;
-    // A stored picture, as an upload leaves it.
-    let scope = signate::tenancy::TenantScope::new(acct.tenant_id.clone());
-    let mut row = signate::services::assets::Asset::new(&scope);
-    let key =
-        signate::storage::Storage::tenant_key(&scope, &format!("assets/{}.png", row.asset_id));
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend([1u8; 100]);
-    app.state
-        .storage
-        .operator()
-        .write(&key, png.clone())
-        .await
-        .unwrap();
-    (row.name, row.mimetype, row.file_key, row.file_size) =
-        (Some("p".into()), Some("image".into()), Some(key), Some(108));
-    let (s, r) = (scope.clone(), row.clone());
-    app.state
-        .db
-        .write(&scope, move |c| {
-            signate::services::assets::insert(c, &s, &r)
-        })
-        .await
-        .unwrap();
+    let row = super::stored_picture(&app, &acct.tenant_id, "p", &png).await;
 
     let media = format!("/media/{}", row.asset_id);
     assert_eq!(
