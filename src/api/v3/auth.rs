@@ -125,10 +125,21 @@ async fn sign_in(
             accounts::open_session(c, &s, &uid, ip.as_deref(), lifetime)
         })
         .await?;
+    issued(state, &user.id, &tenant.id, &session, refresh)
+}
+
+/// A signed access token for the session, with its refresh token.
+fn issued(
+    state: &AppState,
+    user: &str,
+    tenant: &str,
+    session: &str,
+    refresh_token: String,
+) -> Result<accounts::Issued, Error> {
     let jwt = &cloud(state).jwt;
     Ok(accounts::Issued {
-        access_token: jwt.issue(&user.id, &tenant.id, &session)?,
-        refresh_token: refresh,
+        access_token: jwt.issue(user, tenant, session)?,
+        refresh_token,
         token_type: "Bearer",
         expires_in: jwt.lifetime,
     })
@@ -430,14 +441,8 @@ async fn refresh(
     if !tenant.is_active {
         return Err(Error::NotFound("No such tenant (or it is not active).".into()).into());
     }
-    let jwt = &cloud(&state).jwt;
-    let issued = accounts::Issued {
-        access_token: jwt.issue(&user.id, &tenant.id, &row.session_id)?,
-        refresh_token: next,
-        token_type: "Bearer",
-        expires_in: jwt.lifetime,
-    };
-    Ok(HttpResponse::Ok().json(token_body(issued, &user, &tenant, &member.role)))
+    let pair = issued(&state, &user.id, &tenant.id, &row.session_id, next)?;
+    Ok(HttpResponse::Ok().json(token_body(pair, &user, &tenant, &member.role)))
 }
 
 /// `POST /api/v3/auth/logout`: ends the session of the access token presented.
