@@ -211,13 +211,6 @@ export async function call<T>(method: string, path: string, body?: unknown, opts
   return (text ? JSON.parse(text) : null) as T;
 }
 
-/** A file the API serves (e.g. `/media/<id>`), as a Blob: `<img src>` cannot send a bearer. */
-export async function fetchBlob(path: string): Promise<Blob> {
-  const r = await send("GET", path, undefined, {});
-  if (!r.ok) throw toError(r.status, await r.text());
-  return r.blob();
-}
-
 export const api = {
   session: () => call<Session>("GET", "/api/auth/session"),
   login: (username: string, password: string) => call<unknown>("POST", "/api/auth/login", { username, password }),

@@ -1,14 +1,14 @@
 // Shows one asset as the screen would, inside the page.
 import { type Asset } from "../api";
-import { Dialog, errorText } from "../components";
+import { Dialog } from "../components";
 import { kindOf } from "../format";
 
 /**
- * A stored file's address: `/media/<id>` (in cloud mode the media cookie, set after every
- * token refresh, lets <img> and <video> through).
+ * Where the browser loads the asset from: its own URL, or `/media/<id>` for a stored file (in
+ * cloud mode the media cookie, set after every token refresh, lets <img> and <video> through).
  */
-function useStoredSrc(a: Asset): { src: string | null; error: string } {
-  return { src: a.uri.startsWith("http") ? a.uri : `/media/${a.asset_id}`, error: "" };
+function sourceOf(a: Asset): string {
+  return a.uri.startsWith("http") ? a.uri : `/media/${a.asset_id}`;
 }
 
 function youtubeEmbed(uri: string): string | null {
@@ -24,11 +24,9 @@ function youtubeEmbed(uri: string): string | null {
 export function Preview(props: { asset: Asset; onClose: () => void }) {
   const a = props.asset;
   const kind = kindOf(a.mimetype);
-  const stored = useStoredSrc(a);
-  const src = stored.src ?? "";
+  const src = sourceOf(a);
   let body;
-  if (!stored.src) body = stored.error ? <p class="error">Could not load it: {stored.error}</p> : <p class="muted">Loading…</p>;
-  else if (kind === "image") body = <img class="preview-media" src={src} alt={a.name} />;
+  if (kind === "image") body = <img class="preview-media" src={src} alt={a.name} />;
   else if (kind === "video" || kind === "streaming")
     body = src.startsWith("rtsp") ? (
       <p>This stream ({a.uri}) can only be played by the screen, not in a browser.</p>
@@ -47,13 +45,11 @@ export function Preview(props: { asset: Asset; onClose: () => void }) {
   return (
     <Dialog title={a.name} onClose={props.onClose} wide>
       {body}
-      {stored.src ? (
-        <p class="muted small uri">
-          <a href={src} target="_blank" rel="noopener noreferrer">
-            Open in a new tab
-          </a>
-        </p>
-      ) : null}
+      <p class="muted small uri">
+        <a href={src} target="_blank" rel="noopener noreferrer">
+          Open in a new tab
+        </a>
+      </p>
     </Dialog>
   );
 }
