@@ -125,11 +125,14 @@ pub fn get(
     }
 }
 
-/// Names of the tenant's secrets (never their values).
-pub fn names(conn: &mut AnyConnection, scope: &TenantScope) -> Result<Vec<String>, Error> {
+/// Names of the tenant's secrets and when each was set (never their values).
+pub fn names(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+) -> Result<Vec<(String, chrono::NaiveDateTime)>, Error> {
     Ok(tenant_secrets::table
         .filter(tenant_secrets::tenant_id.eq(scope.id()))
-        .select(tenant_secrets::name)
+        .select((tenant_secrets::name, tenant_secrets::updated_at))
         .order(tenant_secrets::name)
         .load(conn)?)
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Allowed, ApiResult, SignedIn, cloud, iso, perm};
 use crate::cloud::{accounts, audit, secrets};
-use crate::db::schema::{tenant_secrets, tenants};
+use crate::db::schema::tenants;
 use crate::error::Error;
 use crate::services::quota;
 use crate::tenancy::Tenant;
@@ -227,16 +227,10 @@ async fn update(
 /// `GET /api/v3/tenants/current/secrets`: names and times, never values.
 async fn list_secrets(allowed: Allowed<perm::TenantSettings>) -> ApiResult<HttpResponse> {
     let s = allowed.authed.scope.clone();
-    let rows: Vec<(String, chrono::NaiveDateTime)> = allowed
+    let rows = allowed
         .state
         .db
-        .read(&allowed.authed.scope, move |c| {
-            Ok(tenant_secrets::table
-                .filter(tenant_secrets::tenant_id.eq(s.id()))
-                .order(tenant_secrets::name)
-                .select((tenant_secrets::name, tenant_secrets::updated_at))
-                .load(c)?)
-        })
+        .read(&allowed.authed.scope, move |c| secrets::names(c, &s))
         .await?;
     let items: Vec<Value> = rows
         .into_iter()
