@@ -213,7 +213,12 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
     let readable = req.method() == actix_web::http::Method::GET
         && (path.starts_with("/media/") || path == "/api/events");
     if readable {
-        return req.cookie(MEDIA_COOKIE).map(|c| c.value().to_string());
+        // Only an access token goes in it (see `media-cookie`); an API key found there was
+        // planted by someone else (a sibling subdomain can set cookies) and is ignored.
+        return req
+            .cookie(MEDIA_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|t| !t.starts_with(apikeys::PREFIX));
     }
     None
 }

@@ -433,6 +433,19 @@ async fn the_media_cookie_opens_reads_of_media_only() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    // Nor does a key planted in it by hand (a sibling subdomain can set cookies) count.
+    let planted = app
+        .client
+        .get(app.url(&media))
+        .header("Cookie", format!("signate_media={key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        planted.status(),
+        400,
+        "a key in the cookie is not a credential"
+    );
     assert_eq!(
         call(
             &app,
