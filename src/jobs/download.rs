@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::app::AppState;
+use crate::services::context::Core;
 use crate::events::Event;
 use crate::services::content::{self, FetchError};
 use crate::services::{assets, quota};
@@ -29,7 +29,7 @@ pub struct Download {
 }
 
 /// Runs one download.
-pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
+pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let d: Download = job.payload()?;
     let scope = job.scope();
     let (s, id) = (scope.clone(), d.asset_id.clone());
@@ -103,7 +103,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
 
 /// Streams `url` into `key`; 4xx answers are permanent failures, the rest are retried.
 async fn http(
-    state: &AppState,
+    state: &Core,
     url: &str,
     verify: bool,
     key: &str,
@@ -157,7 +157,7 @@ async fn http(
 }
 
 /// Runs `yt-dlp` into a temporary file, then moves the file into storage.
-async fn youtube(state: &AppState, d: &Download, key: &str) -> Result<Stored, Failure> {
+async fn youtube(state: &Core, d: &Download, key: &str) -> Result<Stored, Failure> {
     let dir = state
         .config
         .data_dir
@@ -206,7 +206,7 @@ async fn youtube(state: &AppState, d: &Download, key: &str) -> Result<Stored, Fa
 }
 
 /// The download will not happen: the asset stops "processing" and says why.
-pub async fn gave_up(state: &AppState, job: &Job, message: &str) {
+pub async fn gave_up(state: &Core, job: &Job, message: &str) {
     let Ok(d) = job.payload::<Download>() else {
         return;
     };

@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::app::AppState;
+use crate::services::context::Core;
 use crate::events::Event;
-use crate::services::assets::{self, Asset};
+use crate::db::models::asset::{self, Asset};
 use crate::storage::Storage;
 
 /// The job kind.
@@ -59,7 +59,7 @@ pub fn plan(asset: &Asset) -> Plan {
 const PLAYABLE: &[&str] = &["h264", "vp8", "vp9", "av1", "theora"];
 
 /// Converts one asset's file if it needs it, then queues its preview.
-pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
+pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let n: Normalise = job.payload()?;
     let scope = job.scope();
     let (s, id) = (scope.clone(), n.asset_id.clone());
@@ -158,7 +158,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
 
 /// The converted file's (key, size, sha256), or `None` when the file is fine as it is.
 async fn convert(
-    state: &AppState,
+    state: &Core,
     asset: &Asset,
 ) -> Result<Option<(String, u64, String)>, Failure> {
     let Some(key) = asset.file_key.clone() else {
@@ -221,7 +221,7 @@ async fn convert(
 /// Largest picture decoded for conversion.
 const MAX_PICTURE: u64 = 128 * 1024 * 1024;
 
-async fn tiff_to_png(state: &AppState, key: &str, tmp: &Path) -> Result<PathBuf, Failure> {
+async fn tiff_to_png(state: &Core, key: &str, tmp: &Path) -> Result<PathBuf, Failure> {
     let op = state.storage.operator();
     let size = op
         .stat(key)
@@ -260,7 +260,7 @@ async fn tiff_to_png(state: &AppState, key: &str, tmp: &Path) -> Result<PathBuf,
 }
 
 async fn heic_to_jpeg(
-    state: &AppState,
+    state: &Core,
     key: &str,
     tmp: &Path,
     work: &Path,

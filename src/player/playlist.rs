@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::Screen;
-use crate::api::legacy::error::LegacyError;
+use crate::api::error::LegacyError;
 use crate::domain::headers;
 use crate::domain::schedule::{PlayDays, clamp_refresh_interval, format_time, parse_time};
-use crate::services::assets::{self, Asset};
+use crate::db::models::asset::{self, Asset};
 
 #[derive(Serialize)]
 struct Playlist {

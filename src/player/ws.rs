@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Screen;
-use crate::api::legacy::error::LegacyError;
+use crate::api::error::LegacyError;
 use crate::events::Event;
 
 #[derive(Deserialize)]
@@ -44,7 +44,7 @@ async fn with_asset(state: &crate::app::AppState, tenant: &str, event: &Event) -
     let (s, id) = (scope.clone(), id.to_string());
     let found = state
         .db
-        .read(&scope, move |c| crate::services::assets::get(c, &s, &id))
+        .read(&scope, move |c| crate::db::models::asset::get(c, &s, &id))
         .await;
     match found
         .ok()

@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::services::assets::{self, Asset};
+use crate::db::models::asset::{self, Asset};
 use crate::services::settings::{self, DeviceSettings};
 use crate::storage::Storage;
 use crate::tenancy::TenantScope;
@@ -457,7 +457,7 @@ fn copy_entry(entry: &mut impl Read, to: &Path) -> Result<(), RestoreError> {
 /// Restores the tenant from a local archive file. Who may sign in stays as it is on the device
 /// (backups carry no password hashes; Anthias's are Django's anyway).
 pub async fn restore(
-    state: &crate::app::AppState,
+    state: &Core,
     scope: &TenantScope,
     archive: &Path,
     work: &Path,

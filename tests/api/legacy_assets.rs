@@ -523,7 +523,7 @@ async fn control_is_forwarded_to_the_player(app: TestApp) {
 }
 
 async fn another_tenants_assets_are_invisible(app: TestApp) {
-    use signate::services::assets::{self, Asset};
+    use signate::db::models::asset::{self, Asset};
     use signate::tenancy::{Tenant, TenantScope};
     let other = TenantScope::new(
         signate::tenancy::create(&app.state.db, Tenant::new("other", "Other"))

@@ -5,15 +5,16 @@ use chrono::{Datelike, Offset, Timelike, Utc};
 use serde_json::{Value, json};
 
 use super::body;
-use super::error::LegacyError;
+use crate::api::error::LegacyError;
 use super::fields::{Fields, Got};
 use super::views::AssetV1;
-use super::{Device, OpenDevice, Version};
+use super::Version;
+use crate::api::extract::{Device, OpenDevice};
 use crate::auth::password;
 use crate::domain::schedule::{DURATION_S_MAX, parse_time};
 use crate::events::Event;
 use crate::host;
-use crate::services::assets;
+use crate::db::models::asset;
 use crate::services::settings::{DeviceSettings, parse_tz};
 
 /// `GET /api/v1/info` and `GET /api/v2/info`

@@ -7,8 +7,8 @@ use base64::Engine;
 use futures_util::StreamExt;
 use serde_json::json;
 
-use super::Device;
-use super::error::LegacyError;
+use crate::api::extract::Device;
+use crate::api::error::LegacyError;
 use crate::events::Event;
 use crate::host;
 use crate::services::{backup, quota, uploads};
