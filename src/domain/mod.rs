@@ -1,7 +1,9 @@
-//! Pure rules, no I/O: asset kinds and addresses, the schedule, permissions, header fields.
+//! Pure rules, no I/O: asset kinds and addresses, the schedule, permissions, header fields,
+//! times as clients write them.
 
 pub mod asset;
 pub mod headers;
 pub mod permission;
 pub mod power;
 pub mod schedule;
+pub mod time;

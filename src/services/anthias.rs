@@ -144,7 +144,7 @@ fn parse_django_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
         .ok()
-        .or_else(|| crate::api::legacy::fields::parse_datetime(s))
+        .or_else(|| crate::domain::time::parse_datetime(s))
 }
 
 /// configparser's booleans.
