@@ -34,8 +34,8 @@ e = some(where (p.eft == allow))
 m = g(r.sub, p.sub, r.dom) && (p.dom == "*" || p.dom == r.dom) && keyMatch(r.obj, p.obj)
 "#;
 
+use crate::domain::permission::{self, Grant, Permission};
 pub use crate::domain::permission::{ROLES, is_role};
-use crate::domain::permission::{self, Permission};
 
 /// Whether `permission` names a permission.
 pub fn is_permission(permission: &str) -> bool {
@@ -77,13 +77,6 @@ pub fn may_grant(
         }
     }
     Ok(())
-}
-
-/// A subject's standing in one tenant, as its database row says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant {
-    pub role: String,
-    pub extra: Vec<String>,
 }
 
 /// Subjects kept in the enforcer before it starts over.

@@ -501,3 +501,10 @@ fn grant_app_role(conn: &mut diesel::PgConnection, role: &str) -> Result<(), Err
     diesel::sql_query(membership).execute(conn)?;
     Ok(())
 }
+
+/// A trivial query: whether the connection's database answers.
+pub fn probe(conn: &mut AnyConnection) -> Result<(), Error> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}

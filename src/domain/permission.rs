@@ -82,6 +82,14 @@ pub const ROLES: &[(&str, &[&str])] = &[
     ("viewer", &["assets.view", "layouts.view"]),
 ];
 
+/// A credential's standing in one tenant, as its database row says: a role and extra
+/// permissions granted one by one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: String,
+    pub extra: Vec<String>,
+}
+
 /// Whether `role` names a role.
 pub fn is_role(role: &str) -> bool {
     ROLES.iter().any(|(r, _)| *r == role)
@@ -154,7 +162,10 @@ mod tests {
     /// The web app's copy is generated from this list; a change here must reach it.
     #[test]
     fn the_web_app_types_are_generated_from_this_list() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/src/app/permissions.gen.ts");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/web/src/app/permissions.gen.ts"
+        );
         let want = typescript();
         if std::env::var_os("SIGNATE_BLESS").is_some() {
             std::fs::write(path, &want).unwrap();

@@ -1,9 +1,7 @@
 //! Tenants and the scope every tenant-owned query must take.
 
-use chrono::Utc;
-use diesel::prelude::*;
-
-use crate::db::{Db, schema::tenants};
+use crate::db::Db;
+use crate::db::models::tenant::{self, Tenant};
 use crate::error::Error;
 
 /// Slug of the one tenant of device mode.
@@ -28,66 +26,17 @@ impl TenantScope {
     }
 }
 
-/// A row of `tenants`.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = tenants)]
-pub struct Tenant {
-    pub id: String,
-    pub slug: String,
-    pub name: String,
-    pub domain: Option<String>,
-    pub is_active: bool,
-    pub plan: String,
-    pub max_devices: i32,
-    pub max_users: i32,
-    pub storage_quota_bytes: i64,
-    pub features: String,
-    pub settings: String,
-    pub created_at: chrono::NaiveDateTime,
-    pub updated_at: chrono::NaiveDateTime,
-}
-
-impl Tenant {
-    /// A new active tenant with the default plan limits.
-    pub fn new(slug: &str, name: &str) -> Tenant {
-        let now = Utc::now().naive_utc();
-        Tenant {
-            id: uuid::Uuid::new_v4().to_string(),
-            slug: slug.to_string(),
-            name: name.to_string(),
-            domain: None,
-            is_active: true,
-            plan: "free".into(),
-            max_devices: 5,
-            max_users: 10,
-            storage_quota_bytes: 10 * 1024 * 1024 * 1024,
-            features: "[]".into(),
-            settings: "{}".into(),
-            created_at: now,
-            updated_at: now,
-        }
-    }
-}
-
 /// Finds a tenant by slug.
 pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, Error> {
     let slug = slug.to_string();
-    db.system(move |conn| {
-        Ok(tenants::table
-            .filter(tenants::slug.eq(slug))
-            .select(Tenant::as_select())
-            .first(conn)
-            .optional()?)
-    })
-    .await
+    db.system(move |conn| tenant::find_by_slug(conn, &slug))
+        .await
 }
 
 /// Inserts a tenant.
 pub async fn create(db: &Db, tenant: Tenant) -> Result<Tenant, Error> {
     db.system(move |conn| {
-        diesel::insert_into(tenants::table)
-            .values(&tenant)
-            .execute(conn)?;
+        tenant::insert(conn, &tenant)?;
         Ok(tenant)
     })
     .await

@@ -524,7 +524,8 @@ async fn control_is_forwarded_to_the_player(app: TestApp) {
 
 async fn another_tenants_assets_are_invisible(app: TestApp) {
     use signate::db::models::asset::{self, Asset};
-    use signate::tenancy::{Tenant, TenantScope};
+    use signate::db::models::tenant::Tenant;
+    use signate::tenancy::TenantScope;
     let other = TenantScope::new(
         signate::tenancy::create(&app.state.db, Tenant::new("other", "Other"))
             .await

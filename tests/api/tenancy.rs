@@ -4,8 +4,9 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use signate::db::AnyConnection;
+use signate::db::models::tenant::Tenant;
 use signate::db::schema::settings;
-use signate::tenancy::{Tenant, TenantScope};
+use signate::tenancy::TenantScope;
 
 use crate::helpers::{Backend, TestApp};
 

@@ -2,5 +2,21 @@
 //! scope and filters by it (on PostgreSQL row-level security guards as well). No rules here:
 //! those live in `services` (use cases) and `domain` (pure rules).
 
+#[cfg(feature = "cloud")]
+pub mod api_key;
 pub mod asset;
+#[cfg(feature = "cloud")]
+pub mod audit;
+#[cfg(feature = "cloud")]
+pub mod invitation;
+#[cfg(feature = "cloud")]
+pub mod membership;
+pub mod play;
+#[cfg(feature = "cloud")]
+pub mod session;
 pub mod share;
+pub mod tenant;
+#[cfg(feature = "cloud")]
+pub mod user;
+#[cfg(feature = "cloud")]
+pub mod user_token;
