@@ -1,26 +1,15 @@
-//! Outgoing e-mail through lettre over SMTP. Messages are queued as durable jobs inside the
-//! transaction that causes them (so an invitation exists exactly when its e-mail is queued),
-//! and sent by the job worker with retries: a slow or failing SMTP server never holds up a
-//! request. The queued payload holds a link with a one-time token, so it is sealed with the
-//! tenant-secrets key: someone reading the jobs table cannot use it.
+//! Outgoing e-mail: composing messages (plain text and HTML of the same words) and the SMTP
+//! transport. Queuing and sending are the mail job's (`jobs::mail`): a message is queued
+//! inside the transaction that causes it and sent by the job worker with retries, so a slow
+//! or failing SMTP server never holds up a request.
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
-use crate::services::context::Core;
-use crate::cloud::secrets::SecretBox;
 use crate::config::{SmtpConfig, SmtpTls};
-use crate::db::AnyConnection;
 use crate::error::Error;
-use crate::jobs::{Failure, Job};
-use crate::tenancy::TenantScope;
-
-/// The job kind.
-pub const KIND: &str = "email";
-
-const AAD: &str = "signate e-mail job";
 
 /// One message.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,12 +18,6 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    nonce: String,
-    sealed: String,
 }
 
 /// The SMTP transport, or `None` when no host is configured.
@@ -58,50 +41,8 @@ pub fn transport(cfg: &SmtpConfig) -> Result<Option<AsyncSmtpTransport<Tokio1Exe
     Ok(Some(builder.build()))
 }
 
-/// Queues `mail` inside the caller's transaction.
-pub fn queue(
-    conn: &mut AnyConnection,
-    sbox: &SecretBox,
-    scope: &TenantScope,
-    mail: &Mail,
-) -> Result<(), Error> {
-    let plain = serde_json::to_vec(mail).map_err(|e| Error::Internal(e.to_string()))?;
-    let (nonce, sealed) = sbox.seal(AAD, &plain)?;
-    crate::jobs::enqueue(conn, scope, KIND, &Sealed { nonce, sealed })
-}
-
-/// Sends one queued message.
-pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
-    let cloud = state
-        .cloud
-        .as_ref()
-        .ok_or_else(|| Failure::permanent("e-mail jobs need cloud mode"))?;
-    let sealed: Sealed = job.payload()?;
-    let plain = cloud
-        .secrets
-        .open(AAD, &sealed.nonce, &sealed.sealed)
-        .map_err(|e| Failure::permanent(e.to_string()))?;
-    let mail: Mail = serde_json::from_slice(&plain)
-        .map_err(|e| Failure::permanent(format!("unreadable e-mail job: {e}")))?;
-    let Some(transport) = &cloud.mailer else {
-        return Err(Failure::permanent(
-            "e-mail is not configured (set `smtp.host`); the message was not sent",
-        ));
-    };
-    let message = build(&state.config.smtp.from, &mail).map_err(Failure::permanent)?;
-    match transport.send(message).await {
-        Ok(_) => {
-            tracing::info!(job = job.id, subject = %mail.subject, "e-mail sent");
-            Ok(())
-        }
-        Err(e) if e.is_permanent() => Err(Failure::permanent(format!(
-            "the SMTP server refused the message: {e}"
-        ))),
-        Err(e) => Err(Failure::retry(format!("SMTP: {e}"))),
-    }
-}
-
-fn build(from: &str, mail: &Mail) -> Result<Message, String> {
+/// The message as lettre sends it, from `from` (the `smtp.from` setting).
+pub fn build(from: &str, mail: &Mail) -> Result<Message, String> {
     let from: Mailbox = from
         .parse()
         .map_err(|e| format!("key `smtp.from` is not an address: {e}"))?;

@@ -4,6 +4,8 @@
 //! (a running job whose lease ran out is due again).
 
 pub mod download;
+#[cfg(feature = "cloud")]
+pub mod mail;
 pub mod normalise;
 pub mod thumbnail;
 
@@ -16,10 +18,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
-use crate::services::context::Core;
 use crate::db::AnyConnection;
 use crate::db::schema::jobs;
 use crate::error::Error;
+use crate::services::context::Core;
 use crate::tenancy::TenantScope;
 
 /// How long a claim lasts without renewal: a worker renews it while the job runs, so a job of
@@ -311,7 +313,7 @@ async fn run(state: &Core, job: Job) {
             thumbnail::KIND => thumbnail::run(state, &job).await,
             normalise::KIND => normalise::run(state, &job).await,
             #[cfg(feature = "cloud")]
-            crate::cloud::mail::KIND => crate::cloud::mail::run(state, &job).await,
+            mail::KIND => mail::run(state, &job).await,
             other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
         }
     };
