@@ -23,9 +23,10 @@ use crate::tenancy::TenantScope;
 #[cfg(feature = "cloud")]
 use {
     crate::api::error::ApiError,
-    crate::cloud::principal::{self, Authed},
+    crate::api::principal,
     crate::domain::permission::{Permission, Required},
     crate::error::Error,
+    crate::services::principal::Authed,
     actix_web::http::Method,
     std::marker::PhantomData,
 };

@@ -9,6 +9,8 @@ pub mod health;
 pub mod legacy;
 pub mod live;
 pub mod media;
+#[cfg(feature = "cloud")]
+pub mod principal;
 pub mod session;
 #[cfg(feature = "cloud")]
 pub mod v3;

@@ -9,6 +9,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 
+/// What every API key starts with, so that leaked keys are easy to recognise (and to tell from
+/// access tokens).
+pub const API_KEY_PREFIX: &str = "sgk_";
+
 /// A fresh random token: `prefix` followed by 32 random bytes in URL-safe base64.
 pub fn random(prefix: &str) -> String {
     let mut bytes = [0u8; 32];

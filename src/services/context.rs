@@ -18,7 +18,7 @@ use crate::tenancy::TenantScope;
 
 /// Who acts, for the audit log (cloud mode); devices and jobs act for themselves.
 #[cfg(feature = "cloud")]
-pub type Actor = crate::cloud::audit::Actor;
+pub type Actor = crate::db::models::audit::Actor;
 
 /// Shared infrastructure, built once at start-up.
 pub struct Core {
@@ -204,7 +204,7 @@ impl Audit {
     ) -> Result<(), Error> {
         #[cfg(feature = "cloud")]
         if let Some(actor) = &self.actor {
-            return crate::cloud::audit::record(c, scope, actor, action, object, details);
+            return crate::db::models::audit::insert(c, scope, actor, action, object, details);
         }
         let _ = (c, scope, action, object, details);
         Ok(())

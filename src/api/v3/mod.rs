@@ -10,16 +10,8 @@ pub mod share;
 pub mod tenants;
 pub mod users;
 
-use std::marker::PhantomData;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
-use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use futures_util::future::LocalBoxFuture;
-use serde_json::json;
-
-use crate::app::AppState;
-use crate::cloud::principal::{self, Authed};
 use crate::error::Error;
 
 pub use crate::api::error::ApiError;
@@ -29,47 +21,6 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 pub use crate::api::extract::{Allowed, SignedIn, cloud_state as app_state};
 pub use crate::domain::permission::perm;
-
-/// Every permission the request's credential holds.
-pub async fn held(state: &AppState, authed: &Authed) -> Result<Vec<&'static str>, Error> {
-    let rbac = &cloud(state).rbac;
-    let mut out = Vec::new();
-    for p in crate::domain::permission::Permission::ALL {
-        if rbac
-            .check(
-                &authed.principal.subject(),
-                authed.scope.id(),
-                &authed.grant,
-                p.as_str(),
-            )
-            .await?
-        {
-            out.push(p.as_str());
-        }
-    }
-    Ok(out)
-}
-
-/// Refuses a grant beyond the actor's own (see `rbac::may_grant`).
-pub async fn check_grant(
-    state: &AppState,
-    authed: &Authed,
-    role: &str,
-    extra: &[String],
-    target_role: Option<&str>,
-) -> Result<(), Error> {
-    let held = held(state, authed).await?;
-    crate::cloud::rbac::may_grant(&authed.grant.role, &held, role, extra, target_role)
-        .map_err(Error::Forbidden)
-}
-
-/// The cloud state of a request that passed [`app_state`].
-pub fn cloud(state: &AppState) -> &crate::cloud::Cloud {
-    state
-        .cloud
-        .as_deref()
-        .expect("v3 handlers run in cloud mode")
-}
 
 /// JSON bodies and query strings that fail to parse answer in v3's shape, naming the problem.
 pub fn json_config() -> web::JsonConfig {

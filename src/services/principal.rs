@@ -3,22 +3,38 @@
 //! The tenant comes from the credential (an access token or API key carries its own) or, for
 //! requests without one, from the request: the subdomain of `cloud.base_domain`, a tenant's
 //! custom domain, then the `X-Tenant-ID` header (id or slug). A request that names one tenant
-//! and carries a credential of another is refused.
+//! and carries a credential of another is refused. Reading those from HTTP is the handlers'
+//! (`api::principal`); this module looks them up and applies the rules.
 
-use actix_web::HttpRequest;
-use diesel::prelude::*;
+use chrono::Utc;
 
-use crate::app::AppState;
-use crate::cloud::audit::Actor;
-use crate::cloud::rbac::Grant;
-use crate::cloud::{accounts, apikeys};
+use crate::config::Config;
 use crate::db::Binding;
-use crate::db::schema::tenants;
+use crate::db::models::audit::Actor;
+use crate::db::models::tenant::{self, Tenant};
+use crate::db::models::{api_key, membership, session, user};
+use crate::domain::permission::{Grant, Permission};
 use crate::error::Error;
-use crate::tenancy::{Tenant, TenantScope};
+use crate::services::cloud;
+use crate::services::context::Core;
+use crate::tenancy::TenantScope;
 
 /// The header API clients name their tenant with.
 pub const TENANT_HEADER: &str = "X-Tenant-ID";
+
+/// What a request presents: where it was sent, the tenant it names, its credential, and where
+/// it comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Presented {
+    /// The host the request was sent to, without the port, in lower case.
+    pub host: String,
+    /// The `X-Tenant-ID` header as sent (empty when it is not text).
+    pub tenant_header: Option<String>,
+    /// The bearer credential: an access token or an API key.
+    pub bearer: Option<String>,
+    /// The client's address.
+    pub ip: Option<String>,
+}
 
 /// A credential's holder.
 #[derive(Debug, Clone)]
@@ -47,30 +63,6 @@ pub struct Authed {
     pub actor: Actor,
 }
 
-/// The client address: the peer, or, when the peer is one of `cloud.trusted_proxies`, the
-/// last address in `X-Forwarded-For` that is not a trusted proxy (what a client writes
-/// further left can be forged).
-pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    let peer = req.peer_addr()?.ip();
-    let trusted = req
-        .app_data::<actix_web::web::Data<AppState>>()
-        .map(|s| s.config.cloud.trusted_proxies.clone())
-        .unwrap_or_default();
-    if !trusted.contains(&peer) {
-        return Some(peer.to_string());
-    }
-    let forwarded = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter_map(|a| a.parse::<std::net::IpAddr>().ok())
-        .collect::<Vec<_>>();
-    let client = forwarded.into_iter().rev().find(|a| !trusted.contains(a));
-    Some(client.unwrap_or(peer).to_string())
-}
-
 /// How a request named its tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NamedBy {
@@ -81,50 +73,35 @@ pub enum NamedBy {
     CustomDomain,
 }
 
-/// The host the request was sent to, without the port, in lower case.
-fn host_name(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    let host = info.host();
-    let name = if host.starts_with('[') {
-        host.split_inclusive(']').next().unwrap_or(host)
-    } else {
-        match host.rsplit_once(':') {
-            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
-            _ => host,
-        }
-    };
-    name.to_lowercase()
-}
-
 /// The tenant a request names (host or header), if any. Unknown or inactive: 404.
-pub async fn named_tenant(state: &AppState, req: &HttpRequest) -> Result<Option<Tenant>, Error> {
-    Ok(named(state, req).await?.map(|(t, _)| t))
+pub async fn named_tenant(core: &Core, req: &Presented) -> Result<Option<Tenant>, Error> {
+    Ok(named(core, req).await?.map(|(t, _)| t))
 }
 
-async fn named(state: &AppState, req: &HttpRequest) -> Result<Option<(Tenant, NamedBy)>, Error> {
-    let base = state.config.cloud.base_domain.trim().to_lowercase();
-    let host = host_name(req);
+async fn named(core: &Core, req: &Presented) -> Result<Option<(Tenant, NamedBy)>, Error> {
+    let base = core.config.cloud.base_domain.trim().to_lowercase();
+    let host = req.host.clone();
     let is_address = host.parse::<std::net::IpAddr>().is_ok()
         || host.starts_with('[')
         || host == "localhost"
         || !host.contains('.');
-    if !is_address && !is_service_host(state, &host) {
+    if !is_address && !is_service_host(&core.config, &host) {
         if !base.is_empty()
             && let Some(sub) = host.strip_suffix(&format!(".{base}"))
         {
             if sub != "www" && !sub.contains('.') {
-                return by_key(state, Lookup::Slug(sub.to_string()))
+                return by_key(core, Lookup::Slug(sub.to_string()))
                     .await
                     .map(|t| Some((t, NamedBy::Choice)));
             }
-        } else if let Some(t) = find(state, Lookup::Domain(host)).await? {
+        } else if let Some(t) = find(core, Lookup::Domain(host)).await? {
             // A custom domain the database does not know is just another name of ours.
             return active(t).map(|t| Some((t, NamedBy::CustomDomain)));
         }
     }
-    match req.headers().get(TENANT_HEADER) {
+    match &req.tenant_header {
         Some(v) => {
-            let v = v.to_str().unwrap_or("").trim();
+            let v = v.trim();
             if v.is_empty() {
                 return Err(Error::invalid(TENANT_HEADER, "X-Tenant-ID is empty."));
             }
@@ -133,7 +110,7 @@ async fn named(state: &AppState, req: &HttpRequest) -> Result<Option<(Tenant, Na
             } else {
                 Lookup::Slug(v.to_lowercase())
             };
-            by_key(state, key).await.map(|t| Some((t, NamedBy::Choice)))
+            by_key(core, key).await.map(|t| Some((t, NamedBy::Choice)))
         }
         None => Ok(None),
     }
@@ -141,9 +118,9 @@ async fn named(state: &AppState, req: &HttpRequest) -> Result<Option<(Tenant, Na
 
 /// Whether `host` is one of the service's own names (the base domain, `www.` of it, the host
 /// of `public_url`): those never name a tenant, and no tenant may claim them.
-pub fn is_service_host(state: &AppState, host: &str) -> bool {
-    let base = state.config.cloud.base_domain.trim().to_lowercase();
-    let public = url::Url::parse(&state.config.public_url())
+pub fn is_service_host(config: &Config, host: &str) -> bool {
+    let base = config.cloud.base_domain.trim().to_lowercase();
+    let public = url::Url::parse(&config.public_url())
         .ok()
         .and_then(|u| u.host_str().map(str::to_lowercase));
     (!base.is_empty() && (host == base || host == format!("www.{base}")))
@@ -156,23 +133,18 @@ enum Lookup {
     Domain(String),
 }
 
-async fn find(state: &AppState, key: Lookup) -> Result<Option<Tenant>, Error> {
-    state
-        .db
-        .system(move |c| {
-            let q = tenants::table.select(Tenant::as_select()).into_boxed();
-            let q = match key {
-                Lookup::Id(id) => q.filter(tenants::id.eq(id)),
-                Lookup::Slug(s) => q.filter(tenants::slug.eq(s)),
-                Lookup::Domain(d) => q.filter(tenants::domain.eq(d)),
-            };
-            Ok(q.first(c).optional()?)
+async fn find(core: &Core, key: Lookup) -> Result<Option<Tenant>, Error> {
+    core.db
+        .system(move |c| match key {
+            Lookup::Id(id) => tenant::find_by_id(c, &id),
+            Lookup::Slug(s) => tenant::find_by_slug(c, &s),
+            Lookup::Domain(d) => tenant::find_by_domain(c, &d),
         })
         .await
 }
 
-async fn by_key(state: &AppState, key: Lookup) -> Result<Tenant, Error> {
-    match find(state, key).await? {
+async fn by_key(core: &Core, key: Lookup) -> Result<Tenant, Error> {
+    match find(core, key).await? {
         Some(t) => active(t),
         None => Err(no_tenant()),
     }
@@ -195,46 +167,18 @@ pub fn tenant_required() -> Error {
     )
 }
 
-/// The cookie that carries the web app's access token to what `<img>`, `<video>` and
-/// `EventSource` fetch: they cannot send an `Authorization` header.
-pub const MEDIA_COOKIE: &str = "signate_media";
-
-/// The bearer credential, if the request has one: the `Authorization` header, or, for reads
-/// of media and the event stream only, the media cookie (`SameSite=Strict`, so another site
-/// cannot make a browser send it; and those routes change nothing).
-pub fn bearer(req: &HttpRequest) -> Option<String> {
-    if let Some(h) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
-        let (scheme, token) = h.to_str().ok()?.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_string());
-    }
-    let path = req.path();
-    let readable = req.method() == actix_web::http::Method::GET
-        && (path.starts_with("/media/") || path == "/api/events");
-    if readable {
-        // Only an access token goes in it (see `media-cookie`); an API key found there was
-        // planted by someone else (a sibling subdomain can set cookies) and is ignored.
-        return req
-            .cookie(MEDIA_COOKIE)
-            .map(|c| c.value().to_string())
-            .filter(|t| !t.starts_with(apikeys::PREFIX));
-    }
-    None
-}
-
-/// Authenticates the request's bearer credential and, when `permission` is given, checks it.
+/// Authenticates the presented bearer credential and, when `permission` is given, checks it.
 pub async fn authenticate(
-    state: &AppState,
-    req: &HttpRequest,
+    core: &Core,
+    req: &Presented,
     permission: Option<&str>,
 ) -> Result<Authed, Error> {
-    let cloud = state
+    let cloud = core
         .cloud
         .as_ref()
         .ok_or_else(|| Error::NotFound("API v3 is served in cloud mode.".into()))?;
-    let named = named(state, req).await?;
-    let Some(token) = bearer(req) else {
+    let named = named(core, req).await?;
+    let Some(token) = &req.bearer else {
         return Err(match named {
             None => tenant_required(),
             Some(_) => Error::Unauthorized(
@@ -242,11 +186,11 @@ pub async fn authenticate(
             ),
         });
     };
-    let ip = client_ip(req);
-    let authed = if token.starts_with(apikeys::PREFIX) {
-        by_api_key(state, &token, ip).await?
+    let ip = req.ip.clone();
+    let authed = if token.starts_with(crate::cloud::tokens::API_KEY_PREFIX) {
+        by_api_key(core, token, ip).await?
     } else {
-        by_access_token(state, &token, ip).await?
+        by_access_token(core, token, ip).await?
     };
     if let Some((named, NamedBy::Choice)) = &named
         && named.id != authed.tenant.id
@@ -279,31 +223,35 @@ pub async fn authenticate(
     Ok(authed)
 }
 
-async fn by_api_key(state: &AppState, secret: &str, ip: Option<String>) -> Result<Authed, Error> {
+/// Whether the key's last use is older than a minute (a write per request would cost more
+/// than the request).
+fn needs_touch(key: &api_key::ApiKey) -> bool {
+    let now = Utc::now().naive_utc();
+    key.last_used_at
+        .is_none_or(|t| now - t >= chrono::Duration::seconds(60))
+}
+
+async fn by_api_key(core: &Core, secret: &str, ip: Option<String>) -> Result<Authed, Error> {
     let invalid = || Error::Unauthorized("The API key is not valid (unknown or revoked).".into());
     let hash = crate::cloud::tokens::hash(secret);
-    let secret = secret.to_string();
-    let found = state
+    let h = hash.clone();
+    let found = core
         .db
         .bound(Binding::lookup(hash), move |c| {
-            let Some(key) = apikeys::find(c, &secret)? else {
+            let Some(key) = api_key::find_live(c, &h)? else {
                 return Ok(None);
             };
-            let tenant: Tenant = tenants::table
-                .find(&key.tenant_id)
-                .select(Tenant::as_select())
-                .first(c)?;
+            let tenant = tenant::get(c, &TenantScope::new(key.tenant_id.clone()))?;
             Ok(Some((key, tenant)))
         })
         .await?;
     let (key, tenant) = found.ok_or_else(invalid)?;
     let tenant = active(tenant)?;
     let scope = TenantScope::new(tenant.id.clone());
-    if apikeys::needs_touch(&key) {
-        let touched = key.clone();
-        state
-            .db
-            .write(&scope, move |c| apikeys::touch(c, &touched))
+    if needs_touch(&key) {
+        let (s, id) = (scope.clone(), key.id.clone());
+        core.db
+            .write(&scope, move |c| api_key::touch(c, &s, &id))
             .await?;
     }
     Ok(Authed {
@@ -323,30 +271,23 @@ async fn by_api_key(state: &AppState, secret: &str, ip: Option<String>) -> Resul
     })
 }
 
-async fn by_access_token(
-    state: &AppState,
-    token: &str,
-    ip: Option<String>,
-) -> Result<Authed, Error> {
-    let cloud = state.cloud.as_ref().expect("checked by the caller");
-    let claims = cloud.jwt.verify(token)?;
+async fn by_access_token(core: &Core, token: &str, ip: Option<String>) -> Result<Authed, Error> {
+    let claims = cloud(core)?.jwt.verify(token)?;
     let scope = TenantScope::new(claims.tid.clone());
-    let (user, sid, s) = (claims.sub.clone(), claims.sid.clone(), scope.clone());
-    let row = state
+    let (user_id, sid) = (claims.sub.clone(), claims.sid.clone());
+    let row = core
         .db
-        .read(&scope, move |c| {
-            let tenant: Option<Tenant> = tenants::table
-                .find(s.id())
-                .select(Tenant::as_select())
-                .first(c)
-                .optional()?;
-            let Some(tenant) = tenant else {
-                return Ok(None);
-            };
-            let open = matches!(accounts::session(c, &s, &sid)?, Some((u, true)) if u == user);
-            let member = accounts::membership(c, &s, &user)?;
-            let email = accounts::find_user(c, &user)?.map(|u| u.email);
-            Ok(Some((tenant, open, member, email)))
+        .read(&scope, {
+            let s = scope.clone();
+            move |c| {
+                let Some(tenant) = tenant::find(c, &s)? else {
+                    return Ok(None);
+                };
+                let open = matches!(session::get(c, &s, &sid)?, Some((u, true)) if u == user_id);
+                let member = membership::get(c, &s, &user_id)?;
+                let email = user::find(c, &user_id)?.map(|u| u.email);
+                Ok(Some((tenant, open, member, email)))
+            }
         })
         .await?;
     let Some((tenant, open, member, email)) = row else {
@@ -375,4 +316,37 @@ async fn by_access_token(
             session: claims.sid,
         },
     })
+}
+
+/// Every permission the credential holds.
+pub async fn held(core: &Core, authed: &Authed) -> Result<Vec<&'static str>, Error> {
+    let rbac = &cloud(core)?.rbac;
+    let mut out = Vec::new();
+    for p in Permission::ALL {
+        if rbac
+            .check(
+                &authed.principal.subject(),
+                authed.scope.id(),
+                &authed.grant,
+                p.as_str(),
+            )
+            .await?
+        {
+            out.push(p.as_str());
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a grant beyond the actor's own (see `rbac::may_grant`).
+pub async fn check_grant(
+    core: &Core,
+    authed: &Authed,
+    role: &str,
+    extra: &[String],
+    target_role: Option<&str>,
+) -> Result<(), Error> {
+    let held = held(core, authed).await?;
+    crate::cloud::rbac::may_grant(&authed.grant.role, &held, role, extra, target_role)
+        .map_err(Error::Forbidden)
 }
