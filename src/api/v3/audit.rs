@@ -5,11 +5,28 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Allowed, ApiResult, cursor, page_limit, perm};
-use crate::cloud::audit::{self, Filter};
+use crate::db::models::audit::{Entry, Filter};
 use crate::error::Error;
+use crate::services::audit_log;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit-log", web::get().to(list));
+}
+
+/// One entry as clients see it.
+fn view(e: &Entry) -> Value {
+    json!({
+        "id": e.id,
+        "actor_type": e.actor_type,
+        "actor_id": e.actor_id,
+        "actor_label": e.actor_label,
+        "action": e.action,
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "ip": e.ip,
+        "created_at": format!("{}Z", e.created_at.format("%Y-%m-%dT%H:%M:%S%.6f")),
+        "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::Null),
+    })
 }
 
 #[derive(Deserialize)]
@@ -42,17 +59,13 @@ async fn list(
         object_id: q.object_id,
         limit: limit + 1,
     };
-    let s = allowed.authed.scope.clone();
-    let rows = allowed
-        .state
-        .db
-        .read(&allowed.authed.scope, move |c| audit::list(c, &s, &filter))
-        .await?;
+    let rows = audit_log::list(&allowed.ctx(), filter).await?;
     let more = rows.len() as i64 > limit;
     let page = &rows[..rows.len().min(limit as usize)];
     let next = match page.last() {
         Some(e) if more => Value::String(cursor::encode(&json!({ "before": e.id }))),
         _ => Value::Null,
     };
-    Ok(HttpResponse::Ok().json(json!({ "items": page.iter().map(|e| e.to_json()).collect::<Vec<_>>(), "next_cursor": next })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "items": page.iter().map(view).collect::<Vec<_>>(), "next_cursor": next })))
 }
