@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::services::health;
 
 /// Liveness: no I/O, so a stuck database does not get a healthy process restarted. Says the
 /// mode too, so the web UI knows whether to show the device's pages or cloud sign-in.
@@ -15,24 +16,16 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 /// Readiness: 200 when the database and the storage answer, else 503 naming what is down.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let db = state
-        .db
-        .system(|conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
-        })
-        .await;
-    let storage = state.storage.check().await;
+    let r = health::check(&state.core).await;
     let show = |r: &Result<(), crate::error::Error>| match r {
         Ok(()) => "ok".to_string(),
         Err(e) => format!("down: {e}"),
     };
     let body = json!({
-        "status": if db.is_ok() && storage.is_ok() { "ok" } else { "unavailable" },
-        "checks": { "database": show(&db), "storage": show(&storage) },
+        "status": if r.ok() { "ok" } else { "unavailable" },
+        "checks": { "database": show(&r.database), "storage": show(&r.storage) },
     });
-    if db.is_ok() && storage.is_ok() {
+    if r.ok() {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

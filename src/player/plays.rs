@@ -1,14 +1,14 @@
 //! Proof of play: the player reports each showing (asset, start, duration) in batches, and
-//! keeps them while offline.
+//! keeps them while offline. The use cases are in `services::plays`.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Screen;
 use crate::api::error::LegacyError;
-use crate::db::schema::play_events;
+use crate::db::models::play;
+use crate::services::plays;
 
 /// Most records accepted in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -20,7 +20,8 @@ pub struct Batch {
     plays: Vec<Play>,
 }
 
-#[derive(Deserialize, Serialize, Queryable)]
+/// One showing as the player reports it.
+#[derive(Deserialize, Serialize)]
 pub struct Play {
     asset_id: String,
     started_at: DateTime<Utc>,
@@ -73,25 +74,16 @@ pub async fn record(
             ));
         }
     }
-    let tenant = dev.scope.id().to_string();
-    let now = Utc::now().naive_utc();
-    dev.state
-        .db
-        .write(&dev.scope, move |c| {
-            for p in &batch.plays {
-                diesel::insert_into(play_events::table)
-                    .values((
-                        play_events::tenant_id.eq(&tenant),
-                        play_events::asset_id.eq(&p.asset_id),
-                        play_events::started_at.eq(p.started_at.naive_utc()),
-                        play_events::duration_ms.eq(p.duration_ms),
-                        play_events::created_at.eq(now),
-                    ))
-                    .execute(c)?;
-            }
-            Ok(())
+    let rows = batch
+        .plays
+        .into_iter()
+        .map(|p| play::Play {
+            asset_id: p.asset_id,
+            started_at: p.started_at.naive_utc(),
+            duration_ms: p.duration_ms,
         })
-        .await?;
+        .collect();
+    plays::record(&dev.ctx(), rows).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -102,31 +94,14 @@ pub struct Recent {
 
 /// `GET /api/player/plays?limit=N`: newest first.
 pub async fn recent(screen: Screen, q: web::Query<Recent>) -> Result<HttpResponse, LegacyError> {
-    let dev = screen.0;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let tenant = dev.scope.id().to_string();
-    let rows: Vec<(String, chrono::NaiveDateTime, i64)> = dev
-        .state
-        .db
-        .read(&dev.scope, move |c| {
-            Ok(play_events::table
-                .filter(play_events::tenant_id.eq(&tenant))
-                .order((play_events::started_at.desc(), play_events::id.desc()))
-                .limit(limit)
-                .select((
-                    play_events::asset_id,
-                    play_events::started_at,
-                    play_events::duration_ms,
-                ))
-                .load(c)?)
-        })
-        .await?;
+    let rows = plays::recent(&screen.0.ctx(), limit).await?;
     let plays: Vec<Play> = rows
         .into_iter()
-        .map(|(asset_id, started, duration_ms)| Play {
-            asset_id,
-            started_at: started.and_utc(),
-            duration_ms,
+        .map(|p| Play {
+            asset_id: p.asset_id,
+            started_at: p.started_at.and_utc(),
+            duration_ms: p.duration_ms,
         })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "plays": plays })))

@@ -3,9 +3,12 @@
 use chrono::{NaiveDateTime, Utc};
 use serde_json::json;
 
-use crate::db::models::{asset, share};
+use crate::db::Binding;
+use crate::db::models::asset::Asset;
+use crate::db::models::{asset, share, tenant};
 use crate::error::Error;
-use crate::services::context::Ctx;
+use crate::services::context::{Core, Ctx};
+use crate::tenancy::TenantScope;
 
 fn not_found() -> Error {
     Error::NotFound("No asset with this id in this tenant.".into())
@@ -24,11 +27,10 @@ pub async fn create(
             "expires_in_hours must be between 1 and 720 (30 days).",
         ));
     }
-    let created_by = ctx
-        .actor
-        .as_ref()
-        .map(|a| a.id.clone())
-        .ok_or_else(|| Error::Forbidden("Share links are made by a user or an API key.".into()))?;
+    let created_by =
+        ctx.actor.as_ref().map(|a| a.id.clone()).ok_or_else(|| {
+            Error::Forbidden("Share links are made by a user or an API key.".into())
+        })?;
     let token = crate::cloud::tokens::random("");
     let hash = crate::cloud::tokens::hash(&token);
     let expires_at = Utc::now().naive_utc() + chrono::Duration::hours(hours);
@@ -64,4 +66,52 @@ pub async fn revoke(ctx: &Ctx<'_>, asset_id: &str) -> Result<usize, Error> {
         Ok(n)
     })
     .await
+}
+
+/// What a share link leads to.
+pub enum Found {
+    Live(Box<Asset>),
+    Expired,
+    Missing,
+}
+
+/// The asset a link shows, if the link is live, its tenant active and the asset still there.
+/// Lookup failures are logged and answered as a missing link.
+pub async fn find(core: &Core, token: &str) -> Found {
+    if core.cloud.is_none() || token.len() > 100 {
+        return Found::Missing;
+    }
+    let hash = crate::cloud::tokens::hash(token);
+    let found = async {
+        let h = hash.clone();
+        let Some((tenant, asset_id, expires)) = core
+            .db
+            .bound(Binding::lookup(hash), move |c| share::find(c, &h))
+            .await?
+        else {
+            return Ok(Found::Missing);
+        };
+        if expires <= Utc::now().naive_utc() {
+            return Ok(Found::Expired);
+        }
+        let scope = TenantScope::new(tenant);
+        let s = scope.clone();
+        let asset = core
+            .db
+            .read(&scope, move |c| {
+                if !tenant::is_active(c, &s)? {
+                    return Ok(None);
+                }
+                asset::get(c, &s, &asset_id)
+            })
+            .await?;
+        Ok::<_, Error>(asset.map_or(Found::Missing, |a| Found::Live(Box::new(a))))
+    };
+    match found.await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "share lookup failed");
+            Found::Missing
+        }
+    }
 }

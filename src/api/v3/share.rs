@@ -2,70 +2,14 @@
 //! it expires; `GET /share/{token}/content` serves its stored file.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 
 use crate::app::AppState;
 use crate::cloud::mail::escape;
-use crate::db::Binding;
-use crate::db::models::asset::Asset;
-use crate::tenancy::TenantScope;
+use crate::services::shares::{self, Found};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/share/{token}", web::get().to(page))
         .route("/share/{token}/content", web::get().to(content));
-}
-
-enum Found {
-    Live(Box<Asset>),
-    Expired,
-    Missing,
-}
-
-async fn find(state: &AppState, token: &str) -> Found {
-    if state.cloud.is_none() || token.len() > 100 {
-        return Found::Missing;
-    }
-    let hash = crate::cloud::tokens::hash(token);
-    let found = async {
-        let h = hash.clone();
-        let Some((tenant, asset_id, expires)) = state
-            .db
-            .bound(Binding::lookup(hash), move |c| {
-                crate::db::models::share::find(c, &h)
-            })
-            .await?
-        else {
-            return Ok(Found::Missing);
-        };
-        if expires <= Utc::now().naive_utc() {
-            return Ok(Found::Expired);
-        }
-        let scope = TenantScope::new(tenant);
-        let s = scope.clone();
-        let asset = state
-            .db
-            .read(&scope, move |c| {
-                use crate::db::schema::tenants;
-                use diesel::prelude::*;
-                let active: bool = tenants::table
-                    .find(s.id())
-                    .select(tenants::is_active)
-                    .first(c)?;
-                if !active {
-                    return Ok(None);
-                }
-                crate::db::models::asset::get(c, &s, &asset_id)
-            })
-            .await?;
-        Ok::<_, crate::error::Error>(asset.map_or(Found::Missing, |a| Found::Live(Box::new(a))))
-    };
-    match found.await {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::error!(error = %e, "share lookup failed");
-            Found::Missing
-        }
-    }
 }
 
 fn page_html(status: u16, title: &str, body: &str) -> HttpResponse {
@@ -95,7 +39,7 @@ fn page_html(status: u16, title: &str, body: &str) -> HttpResponse {
 
 /// `GET /share/{token}`
 async fn page(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    let asset = match find(&state, &token).await {
+    let asset = match shares::find(&state.core, &token).await {
         Found::Live(a) => a,
         Found::Expired => {
             return page_html(
@@ -140,7 +84,7 @@ async fn content(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    match find(&state, &token).await {
+    match shares::find(&state.core, &token).await {
         Found::Live(asset) if asset.file_key.is_some() => {
             match crate::api::media::stored_file(&state.storage, &req, &asset).await {
                 Ok(r) => r,
