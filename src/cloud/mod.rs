@@ -1,11 +1,8 @@
-//! Cloud mode: many tenants on PostgreSQL, users with roles, tokens and API keys, e-mail.
-//! Compiled only with the `cloud` feature; a device build carries none of it.
+//! Cloud mode's machinery: roles (Casbin), tokens and their keys, sealed secrets, sign-in
+//! throttling, e-mail. Compiled only with the `cloud` feature; a device build carries none of
+//! it. The use cases built on it (sign-up, sign-in, members, keys, …) are in `services`.
 
-pub mod accounts;
-pub mod apikeys;
-pub mod audit;
 pub mod mail;
-pub mod principal;
 pub mod rbac;
 pub mod secrets;
 pub mod throttle;
