@@ -1,8 +1,7 @@
 //! Builds the shared state and the actix application, and starts the server.
 
-use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
@@ -12,86 +11,29 @@ use crate::auth::basic::VerifiedCache;
 use crate::config::{Config, Mode};
 use crate::db::{DatabaseUrl, Db};
 use crate::error::Error;
-use crate::events::{Event, Events};
 use crate::player::NowPlaying;
-use crate::services::settings::{self, DeviceSettings};
+use crate::services::context::Core;
 use crate::storage::Storage;
 use crate::tenancy::{self, TenantScope};
 
-/// What every request handler can reach.
+/// What every request handler can reach: the shared [`Core`] (which it derefs to) and what
+/// only the HTTP layer uses.
 pub struct AppState {
-    pub config: Config,
-    pub db: Db,
-    pub storage: Storage,
+    pub core: Arc<Core>,
     /// Device mode: the one tenant. Cloud mode resolves the tenant per request instead.
     pub device_tenant: Option<TenantScope>,
-    pub events: Events,
     pub now_playing: NowPlaying,
     pub basic_auth: VerifiedCache,
     pub sessions: crate::auth::session::Sessions,
-    pub jobs: crate::jobs::Queue,
-    /// Cloud mode's accounts, roles, tokens and mail; `None` on a device.
-    #[cfg(feature = "cloud")]
-    pub cloud: Option<Arc<crate::cloud::Cloud>>,
     /// Rendered legacy asset lists (see `api::legacy::cache`).
     pub legacy_lists: crate::api::legacy::cache::ListCache,
-    /// Device mode keeps settings in memory (one process owns the database); cloud instances
-    /// read them per request so that every instance sees a change at once.
-    settings_cache: RwLock<HashMap<String, Arc<DeviceSettings>>>,
 }
 
-impl AppState {
-    /// The tenant's device settings.
-    pub async fn settings(&self, scope: &TenantScope) -> Result<Arc<DeviceSettings>, Error> {
-        if self.config.mode == Mode::Device
-            && let Some(s) = self.cache().get(scope.id())
-        {
-            return Ok(s.clone());
-        }
-        let s = scope.clone();
-        let loaded = Arc::new(self.db.read(scope, move |c| settings::load(c, &s)).await?);
-        if self.config.mode == Mode::Device {
-            self.cache_mut()
-                .insert(scope.id().to_string(), loaded.clone());
-        }
-        Ok(loaded)
-    }
+impl std::ops::Deref for AppState {
+    type Target = Core;
 
-    /// Stores new device settings and tells the player.
-    pub async fn save_settings(
-        &self,
-        scope: &TenantScope,
-        new: DeviceSettings,
-    ) -> Result<Arc<DeviceSettings>, Error> {
-        let (s, n) = (scope.clone(), new.clone());
-        self.db
-            .write(scope, move |c| settings::save(c, &s, &n))
-            .await?;
-        let new = Arc::new(new);
-        if self.config.mode == Mode::Device {
-            self.cache_mut().insert(scope.id().to_string(), new.clone());
-        }
-        self.events.publish(Event::SettingsChanged {
-            tenant_id: scope.id().to_string(),
-        });
-        Ok(new)
-    }
-
-    /// Drops cached settings (after a restore replaced them underneath).
-    pub fn forget_settings(&self, scope: &TenantScope) {
-        self.cache_mut().remove(scope.id());
-    }
-
-    fn cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<DeviceSettings>>> {
-        self.settings_cache
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn cache_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<DeviceSettings>>> {
-        self.settings_cache
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
+    fn deref(&self) -> &Core {
+        &self.core
     }
 }
 
@@ -134,24 +76,24 @@ pub async fn start(config: Config) -> Result<Started, Error> {
     // Port 0 means "any free port": record the one the system gave.
     let mut config = config;
     config.listen = addr;
-    let state = web::Data::new(AppState {
+    let core = Arc::new(Core::new(
         config,
         db,
         storage,
+        #[cfg(feature = "cloud")]
+        cloud,
+    ));
+    let state = web::Data::new(AppState {
+        core,
         device_tenant,
-        events: Events::new(),
         now_playing: NowPlaying::default(),
         basic_auth: VerifiedCache::default(),
         sessions: Default::default(),
-        jobs: Default::default(),
-        #[cfg(feature = "cloud")]
-        cloud,
         legacy_lists: Default::default(),
-        settings_cache: RwLock::new(HashMap::new()),
     });
-    crate::jobs::spawn_worker(state.clone());
-    crate::services::gc::spawn_periodic(state.clone());
-    crate::player::power::spawn(state.clone());
+    crate::jobs::spawn_worker(state.core.clone());
+    crate::services::gc::spawn_periodic(state.core.clone());
+    crate::player::power::spawn(state.core.clone(), state.device_tenant.clone());
     let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()

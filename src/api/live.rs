@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures_util::stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::api::legacy::Device;
+use crate::api::extract::Device;
 use crate::events::Event;
 
 fn message(event: &Event) -> Bytes {

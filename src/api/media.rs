@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::api::legacy::error::LegacyError;
+use crate::api::error::LegacyError;
 use crate::player::Screen;
 
 /// A satisfiable byte range of a file of `size` bytes, from a `Range: bytes=…` header.
@@ -95,7 +95,7 @@ pub async fn serve(
 pub async fn stored_file(
     storage: &crate::storage::Storage,
     req: &HttpRequest,
-    asset: &crate::services::assets::Asset,
+    asset: &crate::db::models::asset::Asset,
 ) -> Result<HttpResponse, LegacyError> {
     let key = asset
         .file_key

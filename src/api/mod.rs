@@ -1,7 +1,10 @@
-//! HTTP handlers: health probes here; the Anthias-compatible API in `legacy`; the cloud API
-//! in `v3`.
+//! HTTP handlers: parse a request, call a service, render a view. Extractors (who asks, in
+//! which tenant, may they) in `extract`; error bodies in `error`; the Anthias-compatible API in
+//! `legacy`; the cloud API in `v3`.
 
 pub mod docs;
+pub mod error;
+pub mod extract;
 pub mod health;
 pub mod legacy;
 pub mod live;

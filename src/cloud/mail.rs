@@ -9,12 +9,12 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::cloud::secrets::SecretBox;
 use crate::config::{SmtpConfig, SmtpTls};
 use crate::db::AnyConnection;
 use crate::error::Error;
 use crate::jobs::{Failure, Job};
+use crate::services::context::Core;
 use crate::tenancy::TenantScope;
 
 /// The job kind.
@@ -71,7 +71,7 @@ pub fn queue(
 }
 
 /// Sends one queued message.
-pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
+pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let cloud = state
         .cloud
         .as_ref()

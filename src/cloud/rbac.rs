@@ -34,66 +34,19 @@ e = some(where (p.eft == allow))
 m = g(r.sub, p.sub, r.dom) && (p.dom == "*" || p.dom == r.dom) && keyMatch(r.obj, p.obj)
 "#;
 
-/// Every permission a route can require.
-pub const PERMISSIONS: &[&str] = &[
-    "assets.view",
-    "assets.create",
-    "assets.edit",
-    "assets.delete",
-    "assets.share",
-    "layouts.view",
-    "layouts.create",
-    "layouts.edit",
-    "layouts.delete",
-    "devices.view",
-    "devices.manage",
-    "users.view",
-    "users.invite",
-    "users.manage",
-    "tenant.settings",
-    "tenant.billing",
-    "tenant.analytics",
-    "apikeys.manage",
-];
-
-/// The roles and what each may do (the same in every tenant).
-pub const ROLES: &[(&str, &[&str])] = &[
-    ("tenant_admin", &["*"]),
-    ("content_manager", &["assets.*", "layouts.*"]),
-    (
-        "device_operator",
-        &["assets.view", "layouts.view", "devices.*"],
-    ),
-    ("viewer", &["assets.view", "layouts.view"]),
-];
-
-/// Whether `role` names a role.
-pub fn is_role(role: &str) -> bool {
-    ROLES.iter().any(|(r, _)| *r == role)
-}
+use crate::domain::permission::{self, Permission};
+pub use crate::domain::permission::{ROLES, is_role};
 
 /// Whether `permission` names a permission.
 pub fn is_permission(permission: &str) -> bool {
-    PERMISSIONS.contains(&permission)
+    Permission::parse(permission).is_some()
 }
 
-/// The permissions a role grants.
+/// The names of the permissions a role grants.
 pub fn permissions_of(role: &str) -> Vec<&'static str> {
-    let Some((_, patterns)) = ROLES.iter().find(|(r, _)| *r == role) else {
-        return Vec::new();
-    };
-    PERMISSIONS
-        .iter()
-        .copied()
-        .filter(|p| {
-            patterns.iter().any(|pat| {
-                *pat == "*"
-                    || pat == p
-                    || pat
-                        .strip_suffix('*')
-                        .is_some_and(|prefix| p.starts_with(prefix))
-            })
-        })
+    permission::permissions_of(role)
+        .into_iter()
+        .map(Permission::as_str)
         .collect()
 }
 
@@ -114,7 +67,7 @@ pub fn may_grant(
     let wanted = permissions_of(role).into_iter().chain(
         extra
             .iter()
-            .filter_map(|e| PERMISSIONS.iter().copied().find(|p| p == e)),
+            .filter_map(|e| Permission::parse(e).map(Permission::as_str)),
     );
     for p in wanted {
         if !actor_permissions.contains(&p) {
@@ -329,7 +282,7 @@ mod tests {
             permissions_of("viewer"),
             vec!["assets.view", "layouts.view"]
         );
-        assert_eq!(permissions_of("tenant_admin").len(), PERMISSIONS.len());
+        assert_eq!(permissions_of("tenant_admin").len(), Permission::ALL.len());
         assert!(permissions_of("content_manager").contains(&"assets.share"));
         let cm = permissions_of("content_manager");
         let mut with_users = cm.clone();

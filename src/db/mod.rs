@@ -5,6 +5,7 @@
 //! [`TenantScope`]; on PostgreSQL the same transaction sets `app.current_tenant_id`, so row-level
 //! security hides every other tenant's rows even from a query that forgot its filter.
 
+pub mod models;
 pub mod schema;
 mod url;
 

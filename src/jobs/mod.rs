@@ -16,10 +16,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
-use crate::app::AppState;
 use crate::db::AnyConnection;
 use crate::db::schema::jobs;
 use crate::error::Error;
+use crate::services::context::Core;
 use crate::tenancy::TenantScope;
 
 /// How long a claim lasts without renewal: a worker renews it while the job runs, so a job of
@@ -131,7 +131,7 @@ pub fn enqueue<T: Serialize>(
 pub fn enqueue_processing(
     conn: &mut AnyConnection,
     scope: &TenantScope,
-    asset: &crate::services::assets::Asset,
+    asset: &crate::db::models::asset::Asset,
 ) -> Result<(), Error> {
     use normalise::Plan;
     match normalise::plan(asset) {
@@ -163,7 +163,7 @@ pub fn enqueue_processing(
 pub fn enqueue_thumbnail(
     conn: &mut AnyConnection,
     scope: &TenantScope,
-    asset: &crate::services::assets::Asset,
+    asset: &crate::db::models::asset::Asset,
 ) -> Result<(), Error> {
     let visual = asset
         .mimetype
@@ -259,7 +259,7 @@ fn finish(
 /// Puts jobs left "running" by a previous process back in the queue. Only for SQLite, where
 /// one process owns the database: on PostgreSQL other instances may really be running them,
 /// and their claims simply expire if they died.
-async fn requeue_orphans(state: &AppState) {
+async fn requeue_orphans(state: &Core) {
     if state.db.backend() != crate::db::Backend::Sqlite {
         return;
     }
@@ -284,7 +284,7 @@ async fn requeue_orphans(state: &AppState) {
 }
 
 /// Runs jobs until the process ends.
-pub fn spawn_worker(state: actix_web::web::Data<AppState>) {
+pub fn spawn_worker(state: std::sync::Arc<Core>) {
     tokio::spawn(async move {
         requeue_orphans(&state).await;
         loop {
@@ -303,7 +303,7 @@ pub fn spawn_worker(state: actix_web::web::Data<AppState>) {
     });
 }
 
-async fn run(state: &AppState, job: Job) {
+async fn run(state: &Core, job: Job) {
     tracing::info!(id = job.id, kind = %job.kind, attempt = job.attempts, "job started");
     let work = async {
         match job.kind.as_str() {

@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::app::AppState;
+use crate::db::models::asset::{self, Asset};
 use crate::events::Event;
-use crate::services::assets::{self, Asset};
+use crate::services::context::Core;
 use crate::storage::Storage;
 
 /// The job kind.
@@ -59,13 +59,13 @@ pub fn plan(asset: &Asset) -> Plan {
 const PLAYABLE: &[&str] = &["h264", "vp8", "vp9", "av1", "theora"];
 
 /// Converts one asset's file if it needs it, then queues its preview.
-pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
+pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let n: Normalise = job.payload()?;
     let scope = job.scope();
     let (s, id) = (scope.clone(), n.asset_id.clone());
     let Some(asset) = state
         .db
-        .read(&scope, move |c| assets::get(c, &s, &id))
+        .read(&scope, move |c| asset::get(c, &s, &id))
         .await?
     else {
         return Ok(());
@@ -84,7 +84,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
         .db
         .write(&scope, move |c| {
             // Locked, so an edit made meanwhile is neither lost nor able to undo this.
-            let Some(a) = assets::get_locked(c, &s, &id)? else {
+            let Some(a) = asset::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             if a.file_key != old_key {
@@ -114,7 +114,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
                 }
                 (None, None) => {}
             }
-            assets::set_file(
+            asset::set_file(
                 c,
                 &s,
                 &id,
@@ -157,10 +157,7 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
 }
 
 /// The converted file's (key, size, sha256), or `None` when the file is fine as it is.
-async fn convert(
-    state: &AppState,
-    asset: &Asset,
-) -> Result<Option<(String, u64, String)>, Failure> {
+async fn convert(state: &Core, asset: &Asset) -> Result<Option<(String, u64, String)>, Failure> {
     let Some(key) = asset.file_key.clone() else {
         return Ok(None);
     };
@@ -221,7 +218,7 @@ async fn convert(
 /// Largest picture decoded for conversion.
 const MAX_PICTURE: u64 = 128 * 1024 * 1024;
 
-async fn tiff_to_png(state: &AppState, key: &str, tmp: &Path) -> Result<PathBuf, Failure> {
+async fn tiff_to_png(state: &Core, key: &str, tmp: &Path) -> Result<PathBuf, Failure> {
     let op = state.storage.operator();
     let size = op
         .stat(key)
@@ -260,7 +257,7 @@ async fn tiff_to_png(state: &AppState, key: &str, tmp: &Path) -> Result<PathBuf,
 }
 
 async fn heic_to_jpeg(
-    state: &AppState,
+    state: &Core,
     key: &str,
     tmp: &Path,
     work: &Path,

@@ -9,9 +9,9 @@ use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::app::AppState;
+use crate::db::models::asset;
 use crate::events::Event;
-use crate::services::assets;
+use crate::services::context::Core;
 use crate::storage::Storage;
 
 /// The job kind.
@@ -35,13 +35,13 @@ pub fn key(scope: &crate::tenancy::TenantScope, asset_id: &str) -> String {
 }
 
 /// Makes one preview.
-pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
+pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let t: Thumbnail = job.payload()?;
     let scope = job.scope();
     let (s, id) = (scope.clone(), t.asset_id.clone());
     let Some(asset) = state
         .db
-        .read(&scope, move |c| assets::get(c, &s, &id))
+        .read(&scope, move |c| asset::get(c, &s, &id))
         .await?
     else {
         return Ok(());
@@ -87,11 +87,11 @@ pub async fn run(state: &AppState, job: &Job) -> Result<(), Failure> {
     let kept = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get_locked(c, &s, &id)? else {
+            let Some(mut a) = asset::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             a.thumbnail_key = Some(k);
-            assets::update(c, &s, &a)?;
+            asset::update(c, &s, &a)?;
             Ok(true)
         })
         .await?;
@@ -127,7 +127,7 @@ pub fn image_thumbnail(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
 
 /// A frame one second in (or the first), scaled to the preview box, through ffmpeg (reading
 /// the file on disk, or S3 through a presigned URL).
-async fn video_frame(state: &AppState, file_key: &str) -> Result<Option<Vec<u8>>, Failure> {
+async fn video_frame(state: &Core, file_key: &str) -> Result<Option<Vec<u8>>, Failure> {
     let Some(input) = state.storage.tool_input(file_key).await else {
         return Ok(None);
     };

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Screen;
-use crate::api::legacy::error::LegacyError;
+use crate::api::error::LegacyError;
 use crate::db::schema::play_events;
 
 /// Most records accepted in one batch.

@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use actix_web::web::Data;
 use chrono::Utc;
 
-use crate::app::AppState;
 use crate::domain::power::display_on;
+use crate::services::context::Core;
 use crate::services::settings::DeviceSettings;
+use crate::tenancy::TenantScope;
 
 /// What the display should be: `on`/`off` while the schedule is enabled, else nothing to do.
 fn display_state(s: &DeviceSettings) -> Option<String> {
@@ -37,8 +37,9 @@ fn audio_output(s: &DeviceSettings) -> Option<String> {
     .then(|| v.to_string())
 }
 
-/// Starts the followers whose commands are configured (device mode only).
-pub fn spawn(state: Data<AppState>) {
+/// Starts the followers whose commands are configured (device mode only: `device` is the one
+/// tenant).
+pub fn spawn(state: std::sync::Arc<Core>, device: Option<TenantScope>) {
     let commands = [
         (
             "display power",
@@ -54,22 +55,20 @@ pub fn spawn(state: Data<AppState>) {
         ),
     ];
     for (what, template, placeholder, want) in commands {
-        if let (Some(template), Some(_)) = (template, state.device_tenant.as_ref()) {
-            follow(state.clone(), what, template, placeholder, want);
+        if let (Some(template), Some(scope)) = (template, device.clone()) {
+            follow(state.clone(), scope, what, template, placeholder, want);
         }
     }
 }
 
 fn follow(
-    state: Data<AppState>,
+    state: std::sync::Arc<Core>,
+    scope: TenantScope,
     what: &'static str,
     template: String,
     placeholder: &'static str,
     want: fn(&DeviceSettings) -> Option<String>,
 ) {
-    let Some(scope) = state.device_tenant.clone() else {
-        return;
-    };
     // Subscribed before the task first runs, so no change made meanwhile is missed.
     let mut events = state.events.subscribe();
     tokio::spawn(async move {

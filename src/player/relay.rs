@@ -13,8 +13,8 @@ use futures_util::stream;
 use tokio::io::AsyncReadExt;
 
 use super::Screen;
-use crate::api::legacy::error::LegacyError;
-use crate::services::assets::Asset;
+use crate::api::error::LegacyError;
+use crate::db::models::asset::Asset;
 use crate::services::content;
 
 /// Whether ffmpeg can be run here (checked once).

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use crate::services::assets::Asset;
+use crate::db::models::asset::Asset;
 use crate::services::settings::DeviceSettings;
 use crate::tenancy::TenantScope;
 
@@ -106,7 +106,7 @@ fn to_asset(v: &[Option<String>], scope: &TenantScope) -> Asset {
     };
     let date = |i: usize| get(i).as_deref().and_then(parse_django_datetime);
     let mut a = Asset::new(scope);
-    a.asset_id = get(0).unwrap_or_else(crate::services::assets::new_asset_id);
+    a.asset_id = get(0).unwrap_or_else(crate::db::models::asset::new_asset_id);
     a.name = get(1);
     a.uri = get(2);
     a.md5 = get(3);

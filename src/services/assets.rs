@@ -1,432 +1,788 @@
-//! Assets: the one row type every API version views, and the queries on it. Every query takes
-//! the tenant scope and filters by it (on PostgreSQL row-level security guards as well).
+//! Asset use cases, shared by every API version (v1 to v3), the web app and the jobs: create
+//! (from an address, an upload, another stored file or a download), change, delete, duplicate
+//! and reorder. Each owns its transaction, its audit entry and its events; handlers only parse
+//! a request into [`Changes`] and render the [`Asset`] they get back.
+//!
+//! Anthias's API versions differ in a few rules (unique names, re-indexing, video durations);
+//! [`Dialect`] names them in one table instead of `if version == …` across handlers.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use chrono_tz::Tz;
-use std::collections::HashMap;
+use chrono::{Datelike, NaiveDateTime, Utc};
+use serde_json::{Map, Value, json};
 
-use diesel::prelude::*;
-use serde_json::{Map, Value};
-
-use crate::db::AnyConnection;
-use crate::db::schema::{assets, shares};
-use crate::domain::schedule::{PlayDays, Schedule, Window, parse_time};
+use crate::db::models::asset::{self, Asset};
+use crate::domain::asset::{AddressError, Kind, check_address, remote_video_ext};
+use crate::domain::schedule::PlayDays;
 use crate::error::Error;
-use crate::tenancy::TenantScope;
+use crate::jobs::{self, download::Download};
+use crate::services::context::Ctx;
+use crate::services::{content, quota, uploads};
+use crate::storage::Storage;
 
-/// A row of `assets`: every Anthias field plus what Signate keeps about the stored file.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = assets, treat_none_as_null = true)]
-pub struct Asset {
-    pub tenant_id: String,
-    pub asset_id: String,
+/// The API a request came in on; each Anthias version keeps its own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    V1,
+    V1_1,
+    V1_2,
+    V2,
+    V3,
+}
+
+impl Dialect {
+    /// v1.1 and later give a taken name a `-1` suffix (`get_unique_name`); v1 keeps it.
+    fn unique_names(self) -> bool {
+        self != Dialect::V1
+    }
+
+    /// v1.2 and later re-number the active playlist around a created or changed asset.
+    fn reindexes(self) -> bool {
+        matches!(self, Dialect::V1_2 | Dialect::V2 | Dialect::V3)
+    }
+
+    /// v1.2 and later download remote video files instead of streaming them.
+    fn downloads_remote_videos(self) -> bool {
+        matches!(self, Dialect::V1_2 | Dialect::V2 | Dialect::V3)
+    }
+
+    /// v1.2 and v2 insist that a video's duration is 0 (they measure it).
+    fn video_duration_must_be_zero(self) -> bool {
+        matches!(self, Dialect::V1_2 | Dialect::V2)
+    }
+
+    /// The Anthias versions measure a remote video (ffprobe) and check that an address
+    /// answers before accepting it; v3 accepts the address and lets the screen try.
+    fn checks_remote_content(self) -> bool {
+        self != Dialect::V3
+    }
+
+    /// Both daily times or neither (v2; v3 says it its own way; the older versions have no
+    /// such fields).
+    fn checks_window(self) -> bool {
+        self == Dialect::V2
+    }
+
+    /// v1 and v1.1 take `is_processing` from the client and ignore `play_order`.
+    fn legacy_create_fields(self) -> bool {
+        matches!(self, Dialect::V1 | Dialect::V1_1)
+    }
+
+    /// A video's duration is measured, not edited (upstream skips it on update); v3 lets a
+    /// client set it, e.g. to cut a long video short.
+    fn edits_video_duration(self) -> bool {
+        self == Dialect::V3
+    }
+}
+
+/// What a request asks to set; `None` means "not given" (left alone on a change).
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
     pub name: Option<String>,
     pub uri: Option<String>,
-    pub md5: Option<String>,
-    pub start_date: Option<NaiveDateTime>,
-    pub end_date: Option<NaiveDateTime>,
-    pub duration: Option<i64>,
     pub mimetype: Option<String>,
-    pub is_enabled: bool,
-    pub is_processing: bool,
-    pub nocache: bool,
-    pub play_order: i32,
-    pub skip_asset_check: bool,
-    pub skip_ssl_verify: bool,
-    pub play_days: String,
-    pub play_time_from: Option<String>,
-    pub play_time_to: Option<String>,
-    pub is_reachable: bool,
-    pub last_reachability_check: Option<NaiveDateTime>,
-    pub metadata: String,
-    pub file_key: Option<String>,
-    pub file_size: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    /// SHA-256 (hex) of the stored file.
-    pub sha256: Option<String>,
-    /// Storage key of a small JPEG preview.
-    pub thumbnail_key: Option<String>,
-    /// JSON array of tags (API v3).
-    pub tags: String,
+    pub duration: Option<i64>,
+    pub start_date: Option<Option<NaiveDateTime>>,
+    pub end_date: Option<Option<NaiveDateTime>>,
+    pub is_enabled: Option<bool>,
+    pub is_processing: Option<bool>,
+    pub nocache: Option<bool>,
+    pub play_order: Option<i32>,
+    pub skip_asset_check: Option<bool>,
+    pub skip_ssl_verify: Option<bool>,
+    pub play_days: Option<PlayDays>,
+    /// `HH:MM:SS`, or `Some(None)` to clear.
+    pub play_time_from: Option<Option<String>>,
+    pub play_time_to: Option<Option<String>>,
+    pub refresh_interval_s: Option<i64>,
+    /// Extra request headers of a web page (already checked); empty removes them.
+    pub custom_headers: Option<Map<String, Value>>,
+    pub tags: Option<Vec<String>>,
+    /// The whole client metadata object (v3); `error_message` stays the jobs' to set.
+    pub metadata: Option<Map<String, Value>>,
+    /// v1.2/v2: the extension an uploaded file gets (`.png`).
+    pub ext: Option<String>,
 }
 
-impl Asset {
-    /// A new asset with Anthias's defaults and a fresh 32-hex id.
-    pub fn new(scope: &TenantScope) -> Asset {
-        let now = Utc::now().naive_utc();
-        Asset {
-            tenant_id: scope.id().to_string(),
-            asset_id: new_asset_id(),
-            name: None,
-            uri: None,
-            md5: None,
-            start_date: None,
-            end_date: None,
-            duration: None,
-            mimetype: None,
-            is_enabled: false,
-            is_processing: false,
-            nocache: false,
-            play_order: 0,
-            skip_asset_check: false,
-            skip_ssl_verify: false,
-            play_days: PlayDays::all().to_json_text(),
-            play_time_from: None,
-            play_time_to: None,
-            is_reachable: true,
-            last_reachability_check: None,
-            metadata: "{}".into(),
-            file_key: None,
-            file_size: None,
-            created_at: now,
-            updated_at: now,
-            sha256: None,
-            thumbnail_key: None,
-            tags: "[]".into(),
+impl Changes {
+    /// The names of the fields given, for the audit log.
+    fn given(&self) -> Vec<&'static str> {
+        let mut f = vec![];
+        macro_rules! given {
+            ($($name:ident),*) => { $( if self.$name.is_some() { f.push(stringify!($name)); } )* };
         }
+        given!(
+            name,
+            uri,
+            mimetype,
+            duration,
+            start_date,
+            end_date,
+            is_enabled,
+            is_processing,
+            nocache,
+            play_order,
+            skip_asset_check,
+            skip_ssl_verify,
+            play_days,
+            play_time_from,
+            play_time_to,
+            refresh_interval_s,
+            custom_headers,
+            tags,
+            metadata
+        );
+        f
     }
 
-    /// The schedule fields, for the one schedule rule.
-    pub fn schedule(&self) -> Schedule {
-        stored_schedule(
-            self.is_enabled,
-            self.start_date,
-            self.end_date,
-            &self.play_days,
-            self.play_time_from.as_deref(),
-            self.play_time_to.as_deref(),
+    /// Copies what was given onto `a`. The address and kind of a stored file are fixed.
+    fn apply(self, a: &mut Asset, dialect: Dialect) -> Result<(), Error> {
+        if a.file_key.is_some() {
+            if self.uri.is_some() && self.uri != a.uri {
+                return Err(Error::invalid(
+                    "uri",
+                    "The address of an uploaded file cannot be changed.",
+                ));
+            }
+            if self.mimetype.is_some() && self.mimetype != a.mimetype {
+                return Err(Error::invalid(
+                    "mimetype",
+                    "The type of an uploaded file cannot be changed.",
+                ));
+            }
+        }
+        if let Some(v) = self.name {
+            a.name = Some(v);
+        }
+        if let Some(v) = self.uri {
+            a.uri = Some(v);
+        }
+        if let Some(v) = self.mimetype {
+            a.mimetype = Some(v);
+        }
+        if let Some(d) = self.duration
+            && (!a.is_video() || dialect.edits_video_duration())
+        {
+            a.duration = Some(d);
+        }
+        if let Some(v) = self.start_date {
+            a.start_date = v;
+        }
+        if let Some(v) = self.end_date {
+            a.end_date = v;
+        }
+        if let Some(v) = self.is_enabled {
+            a.is_enabled = v;
+        }
+        if let Some(v) = self.is_processing {
+            a.is_processing = v;
+        }
+        if let Some(v) = self.nocache {
+            a.nocache = v;
+        }
+        if let Some(v) = self.play_order {
+            a.play_order = v;
+        }
+        if let Some(v) = self.skip_asset_check {
+            a.skip_asset_check = v;
+        }
+        if let Some(v) = self.skip_ssl_verify {
+            a.skip_ssl_verify = v;
+        }
+        if let Some(days) = self.play_days {
+            a.play_days = days.to_json_text();
+        }
+        if let Some(t) = self.play_time_from {
+            a.play_time_from = t;
+        }
+        if let Some(t) = self.play_time_to {
+            a.play_time_to = t;
+        }
+        if let Some(tags) = self.tags {
+            a.tags = Value::from(tags).to_string();
+        }
+        let mut meta = a.metadata_map();
+        if let Some(mut m) = self.metadata {
+            if let Some(e) = meta.get("error_message") {
+                m.insert("error_message".into(), e.clone());
+            }
+            meta = m;
+        }
+        if let Some(r) = self.refresh_interval_s {
+            meta.insert("refresh_interval_s".into(), r.into());
+        }
+        match self.custom_headers {
+            Some(h) if h.is_empty() => {
+                meta.remove("headers");
+            }
+            Some(h) => {
+                meta.insert("headers".into(), Value::Object(h));
+            }
+            None => {}
+        }
+        a.set_metadata(meta);
+        Ok(())
+    }
+}
+
+/// Rules every asset obeys after a create or change, whatever the API.
+fn check(a: &Asset, dialect: Dialect) -> Result<(), Error> {
+    if let (Some(s), Some(e)) = (a.start_date, a.end_date)
+        && e < s
+        && dialect == Dialect::V3
+    {
+        return Err(Error::invalid(
+            "end_date",
+            "end_date must be after start_date.",
+        ));
+    }
+    if dialect == Dialect::V3 && a.play_time_from.is_some() != a.play_time_to.is_some() {
+        return Err(Error::invalid(
+            "play_time_to",
+            "Give both play_time_from and play_time_to, or neither.",
+        ));
+    }
+    if dialect.checks_window() {
+        let msg = "play_time_from and play_time_to must be set together.";
+        match (&a.play_time_from, &a.play_time_to) {
+            (Some(_), None) => return Err(Error::invalid("play_time_to", msg)),
+            (None, Some(_)) => return Err(Error::invalid("play_time_from", msg)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The address rule (`domain::asset::check_address`) as a field error.
+fn check_uri(kind: Kind, uri: &str) -> Result<url::Url, Error> {
+    check_address(kind, uri).map_err(|e| {
+        Error::invalid(
+            "uri",
+            match (e, kind) {
+                (AddressError::NotYouTube, _) => "A youtube_asset URI must point at a YouTube URL.",
+                (_, Kind::Streaming) => {
+                    "uri must be a stream URL (rtsp, rtsps, rtmp, rtmps, srt, udp, rtp or http(s))."
+                }
+                _ => "Invalid URL. Failed to add asset.",
+            },
         )
-    }
+    })
+}
 
-    /// Whether the asset plays at `now` in the device time zone `tz`.
-    pub fn is_active(&self, now: DateTime<Utc>, tz: Tz) -> bool {
-        self.schedule().is_active(now, tz)
-    }
+/// The asset's kind, from its stored mimetype.
+fn kind_of(a: &Asset) -> Kind {
+    Kind::of(a.mimetype.as_deref().unwrap_or(""))
+}
 
-    /// `metadata` as a JSON object (anything else reads as empty).
-    pub fn metadata_map(&self) -> Map<String, Value> {
-        match serde_json::from_str(&self.metadata) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
+fn not_found() -> Error {
+    Error::NotFound("No Asset matches the given query.".into())
+}
+
+/// One asset of the tenant.
+pub async fn get(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
+    let id = id.to_string();
+    ctx.read(move |c, s| asset::get(c, s, &id))
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Every asset of the tenant, in insertion order.
+pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<Asset>, Error> {
+    ctx.read(asset::list).await
+}
+
+/// A filtered, ordered page of the tenant's assets, with each row's internal id (v3 listing).
+#[cfg(feature = "postgres")]
+pub async fn search(ctx: &Ctx<'_>, search: asset::Search) -> Result<Vec<(i64, Asset)>, Error> {
+    ctx.read(move |c, s| asset::search(c, s, &search)).await
+}
+
+/// Creates an asset from what a request gave (name, uri and mimetype at least).
+///
+/// Where the content comes from decides the work: a finished upload or another stored file is
+/// moved or copied into place before the row exists (and removed again if the row cannot be
+/// written); a YouTube link or (v1.2 and later) a remote video file becomes a download job and
+/// the asset stays "processing" until the file is here; any other address is checked against
+/// the kind's rule and, for the Anthias versions, measured and tried.
+pub async fn create(ctx: &Ctx<'_>, dialect: Dialect, changes: Changes) -> Result<Asset, Error> {
+    let core = ctx.core;
+    let asset_dir = core.config.asset_dir();
+    let ext = changes.ext.clone();
+    let mut a = Asset::new(&ctx.scope);
+    if dialect == Dialect::V3 {
+        // v3's defaults: a video plays to its end, anything else for ten seconds.
+        let video = changes.mimetype.as_deref() == Some(Kind::Video.as_str());
+        a.duration = Some(if video { 0 } else { 10 });
+        // Appended after the tenant's other assets unless a place was asked for.
+        a.play_order = i32::MAX;
+    }
+    let given_duration = changes.duration;
+    changes.apply(&mut a, dialect)?;
+    if dialect != Dialect::V3 {
+        a.duration = given_duration;
+    }
+    if dialect.legacy_create_fields() {
+        a.play_order = 0;
+    } else {
+        a.is_processing = false;
+    }
+    check(&a, dialect)?;
+    let uri = a.uri.clone().unwrap_or_default();
+    let kind = kind_of(&a);
+
+    // Downloads: the row says "processing" until the local copy is in place.
+    let download = if kind == Kind::YouTube {
+        check_uri(kind, &uri)?;
+        Some(Download {
+            asset_id: a.asset_id.clone(),
+            url: uri.clone(),
+            ext: ".mp4".into(),
+            youtube: true,
+        })
+    } else if dialect.downloads_remote_videos() && a.is_video() {
+        remote_video_ext(&uri).map(|ext| Download {
+            asset_id: a.asset_id.clone(),
+            url: uri.clone(),
+            ext,
+            youtube: false,
+        })
+    } else {
+        None
+    };
+    if let Some(d) = &download {
+        a.mimetype = Some(Kind::Video.as_str().into());
+        a.is_processing = true;
+        a.duration = Some(0);
+        a.uri = Some(format!("{asset_dir}/{}{}", a.asset_id, d.ext));
+        if dialect != Dialect::V1 && dialect != Dialect::V1_1 {
+            let mut meta = a.metadata_map();
+            meta.insert(
+                "processing_started_at".into(),
+                Utc::now().to_rfc3339().into(),
+            );
+            meta.insert("source_url".into(), d.url.clone().into());
+            a.set_metadata(meta);
         }
     }
 
-    /// Stores `map` as `metadata`.
-    pub fn set_metadata(&mut self, map: Map<String, Value>) {
-        self.metadata = Value::Object(map).to_string();
-    }
+    // Where the content is: one of our stored files, or an address.
+    let local = if download.is_some() {
+        None
+    } else if uri.starts_with('/') {
+        Some(content::resolve_local(&core.storage, &ctx.scope, &asset_dir, &uri).await?)
+    } else {
+        check_uri(kind, &uri)?;
+        None
+    };
 
-    /// Whether the mimetype names a video (Anthias branches on substrings).
-    pub fn is_video(&self) -> bool {
-        self.mimetype
-            .as_deref()
-            .is_some_and(|m| m.contains("video"))
-    }
-}
-
-/// 32 lowercase hex digits, like Python's `uuid4().hex`.
-pub fn new_asset_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
-
-/// Every asset of the tenant, in insertion order (the order Anthias lists them in).
-pub fn list(conn: &mut AnyConnection, scope: &TenantScope) -> Result<Vec<Asset>, Error> {
-    Ok(assets::table
-        .filter(assets::tenant_id.eq(scope.id()))
-        .order(assets::id.asc())
-        .select(Asset::as_select())
-        .load(conn)?)
-}
-
-/// One asset by its public id.
-pub fn get(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    asset_id: &str,
-) -> Result<Option<Asset>, Error> {
-    Ok(assets::table
-        .filter(assets::tenant_id.eq(scope.id()))
-        .filter(assets::asset_id.eq(asset_id))
-        .select(Asset::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// One asset, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one
-/// writer at a time already): for read-change-write of a row a job may change meanwhile.
-pub fn get_locked(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    asset_id: &str,
-) -> Result<Option<Asset>, Error> {
-    match conn {
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgresql(pg) => Ok(assets::table
-            .filter(assets::tenant_id.eq(scope.id()))
-            .filter(assets::asset_id.eq(asset_id))
-            .select(Asset::as_select())
-            .for_update()
-            .first(pg)
-            .optional()?),
-        #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(_) => get(conn, scope, asset_id),
-    }
-}
-
-/// Points an asset at a (converted) file: key, size, SHA-256 and `uri`, with its metadata, and
-/// ends its processing. Only these columns: an edit of the others is not undone.
-pub fn set_file(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    asset_id: &str,
-    file: &(Option<String>, Option<i64>, Option<String>, Option<String>),
-    metadata: &str,
-) -> Result<(), Error> {
-    diesel::update(
-        assets::table
-            .filter(assets::tenant_id.eq(scope.id()))
-            .filter(assets::asset_id.eq(asset_id)),
-    )
-    .set((
-        assets::file_key.eq(&file.0),
-        assets::file_size.eq(file.1),
-        assets::sha256.eq(&file.2),
-        assets::uri.eq(&file.3),
-        assets::metadata.eq(metadata),
-        assets::is_processing.eq(false),
-        assets::updated_at.eq(Utc::now().naive_utc()),
-    ))
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Inserts a new asset (its `tenant_id` must be the scope's).
-pub fn insert(conn: &mut AnyConnection, scope: &TenantScope, asset: &Asset) -> Result<(), Error> {
-    if asset.tenant_id != scope.id() {
-        return Err(Error::Internal("asset of another tenant".into()));
-    }
-    diesel::insert_into(assets::table)
-        .values(asset)
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Writes every field of `asset` back.
-pub fn update(conn: &mut AnyConnection, scope: &TenantScope, asset: &Asset) -> Result<(), Error> {
-    let mut asset = asset.clone();
-    asset.tenant_id = scope.id().to_string();
-    asset.updated_at = Utc::now().naive_utc();
-    diesel::update(
-        assets::table
-            .filter(assets::tenant_id.eq(scope.id()))
-            .filter(assets::asset_id.eq(&asset.asset_id)),
-    )
-    .set(&asset)
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Deletes one asset; returns whether it existed.
-pub fn delete(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    asset_id: &str,
-) -> Result<bool, Error> {
-    let n = diesel::delete(
-        assets::table
-            .filter(assets::tenant_id.eq(scope.id()))
-            .filter(assets::asset_id.eq(asset_id)),
-    )
-    .execute(conn)?;
-    // Its share links go with it: an id that comes back (a restore) must not revive them.
-    diesel::delete(
-        shares::table
-            .filter(shares::tenant_id.eq(scope.id()))
-            .filter(shares::asset_id.eq(asset_id)),
-    )
-    .execute(conn)?;
-    Ok(n > 0)
-}
-
-/// Deletes every asset of the tenant (restore replaces them all).
-pub fn delete_all(conn: &mut AnyConnection, scope: &TenantScope) -> Result<usize, Error> {
-    diesel::delete(shares::table.filter(shares::tenant_id.eq(scope.id()))).execute(conn)?;
-    Ok(diesel::delete(assets::table.filter(assets::tenant_id.eq(scope.id()))).execute(conn)?)
-}
-
-/// `name`, or `name-1`, `name-2`, … whichever is free first (Anthias `get_unique_name`).
-pub fn unique_name(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    name: &str,
-) -> Result<String, Error> {
-    let taken: Vec<Option<String>> = assets::table
-        .filter(assets::tenant_id.eq(scope.id()))
-        // `%` or `_` inside a name only widen the match; names are compared exactly below.
-        .filter(
-            assets::name
-                .eq(name)
-                .or(assets::name.like(format!("{name}-%"))),
-        )
-        .select(assets::name)
-        .load(conn)?;
-    let taken: std::collections::HashSet<String> = taken.into_iter().flatten().collect();
-    if !taken.contains(name) {
-        return Ok(name.to_string());
-    }
-    let mut n = 1u64;
-    loop {
-        let candidate = format!("{name}-{n}");
-        if !taken.contains(&candidate) {
-            return Ok(candidate);
+    // Video durations (upstream: v1.2 and v2 insist on 0 and measure; v1 measures when 0).
+    if a.is_video() && download.is_none() {
+        let given = a.duration.unwrap_or(0);
+        if dialect.video_duration_must_be_zero() && given != 0 {
+            return Err(Error::Invalid {
+                field: None,
+                message: "Duration must be zero for video assets.".into(),
+            });
         }
-        n += 1;
+        if given == 0 && local.is_none() && dialect.checks_remote_content() {
+            match content::probe_url_duration(&uri, core.config.allow_private_urls).await {
+                Some(d) => a.duration = Some(d),
+                None if dialect.video_duration_must_be_zero() => {
+                    return Err(Error::Invalid {
+                        field: None,
+                        message: format!("Could not determine duration of video '{uri}'"),
+                    });
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "duration",
+                        "Could not determine video duration; provide an explicit value.",
+                    ));
+                }
+            }
+        }
+        if a.duration.is_none() {
+            a.duration = Some(0);
+        }
     }
+
+    // Reachability, unless the client said to skip it (local files are ours; downloads check
+    // for themselves).
+    if local.is_none()
+        && download.is_none()
+        && !a.skip_asset_check
+        && dialect.checks_remote_content()
+    {
+        let verify = ctx.settings.verify_ssl && !a.skip_ssl_verify;
+        match content::check_reachable(&uri, verify, core.config.allow_private_urls).await {
+            content::Reach::Reachable => {
+                a.is_reachable = true;
+                a.last_reachability_check = Some(Utc::now().naive_utc());
+            }
+            content::Reach::Unreachable => {
+                return Err(Error::Invalid {
+                    field: None,
+                    message: "Could not retrieve file. Check the asset URL.".into(),
+                });
+            }
+            content::Reach::NotChecked => {}
+        }
+    }
+
+    // Move an upload into place before the row exists; undo it if the row cannot be written.
+    let mut placed: Option<String> = None;
+    let mut consumed_upload: Option<String> = None;
+    match local {
+        Some(content::Local::Upload { upload_id }) => {
+            let file_name = match &ext {
+                Some(ext) if dialect != Dialect::V1 && content::valid_ext(ext) => {
+                    format!("{}{}", a.asset_id, ext.to_ascii_lowercase())
+                }
+                _ => a.asset_id.clone(),
+            };
+            let key = Storage::tenant_key(&ctx.scope, &format!("assets/{file_name}"));
+            let stored = uploads::assemble(&core.storage, &ctx.scope, &upload_id, &key).await?;
+            a.file_key = Some(key.clone());
+            a.file_size = Some(stored.size as i64);
+            a.sha256 = Some(stored.sha256);
+            consumed_upload = Some(upload_id.clone());
+            a.uri = Some(format!("{asset_dir}/{file_name}"));
+            placed = Some(key);
+        }
+        Some(content::Local::Stored { key, size }) => {
+            let new_key = copy_file(ctx, &key, &a.asset_id).await?;
+            let file_name = new_key.rsplit('/').next().unwrap_or_default();
+            a.uri = Some(format!("{asset_dir}/{file_name}"));
+            a.file_key = Some(new_key.clone());
+            a.file_size = Some(size as i64);
+            placed = Some(new_key);
+        }
+        None => {}
+    }
+    if a.is_video()
+        && a.duration == Some(0)
+        && let Some(key) = &a.file_key
+    {
+        a.duration = content::probe_stored_duration(&core.storage, key)
+            .await
+            .or(Some(0));
+    }
+
+    let (row, tz, audit) = (a, ctx.tz(), ctx.audit());
+    let saved = ctx
+        .write(move |c, scope| {
+            let mut row = row;
+            if dialect.reindexes() {
+                asset::lock_order(c, scope)?;
+            }
+            if dialect.unique_names() {
+                let name = asset::unique_name(c, scope, row.name.as_deref().unwrap_or(""))?;
+                row.name = Some(name);
+            }
+            if row.play_order == i32::MAX {
+                row.play_order = asset::next_position(c, scope)?;
+            }
+            asset::insert(c, scope, &row)?;
+            if let Some(d) = &download {
+                jobs::enqueue(c, scope, jobs::download::KIND, d)?;
+            }
+            jobs::enqueue_processing(c, scope, &row)?;
+            if dialect.reindexes() {
+                asset::reindex_active(c, scope, &row, Utc::now(), tz)?;
+            }
+            audit.record(
+                c,
+                scope,
+                "asset.created",
+                Some(("asset", &row.asset_id)),
+                json!({ "name": row.name }),
+            )?;
+            asset::get(c, scope, &row.asset_id)?.ok_or_else(not_found)
+        })
+        .await;
+    let saved = match saved {
+        Ok(row) => row,
+        Err(e) => {
+            if let Some(key) = placed {
+                let _ = core.storage.operator().delete(&key).await;
+            }
+            return Err(e);
+        }
+    };
+    if let Some(upload_id) = &consumed_upload
+        && let Err(e) = uploads::discard(&core.storage, &ctx.scope, upload_id).await
+    {
+        // The asset is made; leftover chunks are collected by the garbage collector.
+        tracing::warn!(%upload_id, error = %e, "could not remove an upload's chunks");
+    }
+    core.jobs.wake();
+    ctx.publish_assets_changed(Some(&saved.asset_id));
+    Ok(saved)
+}
+
+/// Changes an asset. Read, change and write happen in one transaction with the row locked: a
+/// job finishing meanwhile (a download filling in the file) is not undone by an edit made from
+/// an older copy of the row.
+pub async fn update(
+    ctx: &Ctx<'_>,
+    dialect: Dialect,
+    id: &str,
+    changes: Changes,
+) -> Result<Asset, Error> {
+    let (id, tz, audit) = (id.to_string(), ctx.tz(), ctx.audit());
+    let saved = ctx
+        .write(move |c, scope| {
+            if dialect.reindexes() {
+                asset::lock_order(c, scope)?;
+            }
+            let mut a = asset::get_locked(c, scope, &id)?.ok_or_else(not_found)?;
+            let fields = changes.given();
+            let address_changed = changes.uri.is_some() || changes.mimetype.is_some();
+            changes.apply(&mut a, dialect)?;
+            check(&a, dialect)?;
+            if address_changed && a.file_key.is_none() {
+                check_uri(kind_of(&a), a.uri.as_deref().unwrap_or(""))?;
+            }
+            asset::update(c, scope, &a)?;
+            if dialect.reindexes() {
+                asset::reindex_active(c, scope, &a, Utc::now(), tz)?;
+            }
+            audit.record(
+                c,
+                scope,
+                "asset.updated",
+                Some(("asset", &a.asset_id)),
+                json!({ "fields": fields }),
+            )?;
+            asset::get(c, scope, &a.asset_id)?.ok_or_else(not_found)
+        })
+        .await?;
+    ctx.command_screens("reload");
+    ctx.publish_assets_changed(Some(&saved.asset_id));
+    Ok(saved)
+}
+
+/// Deletes an asset: the row (with its share links), then its files. A file that cannot be
+/// removed now is left to the garbage collector, which finds files no row points at.
+pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
+    let (id, audit) = (id.to_string(), ctx.audit());
+    let gone = ctx
+        .write(move |c, scope| {
+            let a = asset::get_locked(c, scope, &id)?.ok_or_else(not_found)?;
+            asset::delete(c, scope, &id)?;
+            audit.record(
+                c,
+                scope,
+                "asset.deleted",
+                Some(("asset", &id)),
+                json!({ "name": a.name }),
+            )?;
+            Ok(a)
+        })
+        .await?;
+    for key in [&gone.file_key, &gone.thumbnail_key].into_iter().flatten() {
+        if let Err(e) = ctx.core.storage.operator().delete(key).await {
+            tracing::warn!(%key, error = %e, "could not delete an asset's file; the collector will");
+        }
+    }
+    ctx.command_screens("reload");
+    ctx.publish_assets_changed(Some(&gone.asset_id));
+    Ok(gone)
 }
 
 /// Sets `play_order = i` for the i-th listed id; unknown ids are ignored and unlisted assets
 /// keep theirs (Anthias `assets/order`).
-pub fn set_play_orders(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    ids: &[String],
-) -> Result<(), Error> {
-    for (i, id) in ids.iter().enumerate() {
-        diesel::update(
-            assets::table
-                .filter(assets::tenant_id.eq(scope.id()))
-                .filter(assets::asset_id.eq(id)),
-        )
-        .set(assets::play_order.eq(i as i32))
-        .execute(conn)?;
-    }
+pub async fn reorder(ctx: &Ctx<'_>, ids: Vec<String>) -> Result<(), Error> {
+    let audit = ctx.audit();
+    ctx.write(move |c, scope| {
+        asset::set_play_orders(c, scope, &ids)?;
+        audit.record(c, scope, "asset.reordered", None, json!({ "ids": ids }))
+    })
+    .await?;
+    ctx.publish_assets_changed(None);
     Ok(())
 }
 
-/// Re-numbers the active playlist 0..n after `changed` was created or edited: it is taken out
-/// and, when active, put back at its requested `play_order` (Anthias's re-indexing).
-///
-/// Upstream lists the other active assets in storage order, which scrambles a custom order on
-/// every write; we keep them in their current `play_order` (ties by insertion), which gives
-/// the same result whenever the two orders agree.
-pub fn reindex_active(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    changed: &Asset,
-    now: DateTime<Utc>,
-    tz: Tz,
-) -> Result<(), Error> {
-    let mut rows = order_rows(conn, scope)?;
-    rows.sort_by_key(|r| r.play_order);
-    let mut ids: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.asset_id != changed.asset_id && r.schedule().is_active(now, tz))
-        .map(|r| r.asset_id.as_str())
-        .collect();
-    if changed.is_active(now, tz) {
-        let at = (changed.play_order.max(0) as usize).min(ids.len());
-        ids.insert(at, changed.asset_id.as_str());
-    }
-    let current: HashMap<&str, i32> = rows
-        .iter()
-        .map(|r| (r.asset_id.as_str(), r.play_order))
-        .collect();
-    // Group the moves by how far they go: inserting at the front shifts every other row by
-    // one, which is then one statement instead of one per row.
-    let mut by_delta: HashMap<i64, Vec<&str>> = HashMap::new();
-    let positions: HashMap<&str, i32> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (*id, i as i32))
-        .collect();
-    for (i, id) in ids.iter().enumerate() {
-        let old = current.get(id).copied().unwrap_or(changed.play_order);
-        if old != i as i32 {
-            by_delta.entry(i as i64 - old as i64).or_default().push(id);
+/// A copy named "<name> (Copy)", with its own copy of the file (so deleting either leaves the
+/// other whole), within the storage quota.
+pub async fn duplicate(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
+    let core = ctx.core;
+    let id = id.to_string();
+    let (original, headroom) = ctx
+        .read(move |c, s| {
+            let a = asset::get(c, s, &id)?.ok_or_else(not_found)?;
+            Ok((a, quota::headroom(c, s)?))
+        })
+        .await?;
+    let size = original.file_size.unwrap_or(0).max(0) as u64;
+    quota::ensure_room(headroom, size)?;
+    let mut copy = original.clone();
+    copy.asset_id = asset::new_asset_id();
+    copy.name = Some(format!(
+        "{} (Copy)",
+        original.name.clone().unwrap_or_default()
+    ));
+    copy.created_at = Utc::now().naive_utc();
+    copy.updated_at = copy.created_at;
+    copy.thumbnail_key = None;
+    let mut placed = None;
+    if let Some(key) = &original.file_key {
+        let new_key = copy_file(ctx, key, &copy.asset_id).await?;
+        if let Some(uri) = &copy.uri {
+            copy.uri = Some(uri.replace(&original.asset_id, &copy.asset_id));
         }
+        copy.file_key = Some(new_key.clone());
+        placed = Some(new_key);
     }
-    for (delta, ids) in by_delta {
-        // A move too far for an `i32` step (a row given an extreme play_order) is written as
-        // absolute positions instead.
-        let Ok(step) = i32::try_from(delta) else {
-            for id in ids {
-                let at = positions[id];
-                diesel::update(
-                    assets::table
-                        .filter(assets::tenant_id.eq(scope.id()))
-                        .filter(assets::asset_id.eq(id)),
-                )
-                .set(assets::play_order.eq(at))
-                .execute(conn)?;
+    let (row, audit, from) = (copy, ctx.audit(), original.asset_id.clone());
+    let saved = ctx
+        .write(move |c, s| {
+            // Checked again inside the write: two copies at once must not both pass.
+            quota::ensure_room(quota::headroom(c, s)?, size)?;
+            asset::insert(c, s, &row)?;
+            jobs::enqueue_processing(c, s, &row)?;
+            audit.record(
+                c,
+                s,
+                "asset.duplicated",
+                Some(("asset", &row.asset_id)),
+                json!({ "from": from }),
+            )?;
+            asset::get(c, s, &row.asset_id)?.ok_or_else(not_found)
+        })
+        .await;
+    let saved = match saved {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some(key) = placed {
+                let _ = core.storage.operator().delete(&key).await;
             }
-            continue;
-        };
-        for batch in ids.chunks(500) {
-            diesel::update(
-                assets::table
-                    .filter(assets::tenant_id.eq(scope.id()))
-                    .filter(assets::asset_id.eq_any(batch)),
-            )
-            .set(assets::play_order.eq(assets::play_order + step))
-            .execute(conn)?;
+            return Err(e);
         }
-    }
+    };
+    core.jobs.wake();
+    ctx.publish_assets_changed(Some(&saved.asset_id));
+    Ok(saved)
+}
+
+/// The device setting `default_assets`: upstream adds its three stock web pages when it is
+/// switched on, and removes every `default_*` asset when it is switched off.
+pub async fn set_default_assets(ctx: &Ctx<'_>, on: bool, duration: i64) -> Result<(), Error> {
+    ctx.write(move |c, scope| {
+        if on {
+            for a in default_assets(scope, duration) {
+                asset::insert(c, scope, &a)?;
+            }
+        } else {
+            for a in asset::list(c, scope)? {
+                if a.asset_id.starts_with("default_") {
+                    asset::delete(c, scope, &a.asset_id)?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    ctx.publish_assets_changed(None);
     Ok(())
 }
 
-/// What ordering needs of each asset: its id, position and schedule.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = assets)]
-struct OrderRow {
-    asset_id: String,
-    play_order: i32,
-    is_enabled: bool,
-    start_date: Option<NaiveDateTime>,
-    end_date: Option<NaiveDateTime>,
-    play_days: String,
-    play_time_from: Option<String>,
-    play_time_to: Option<String>,
+/// Anthias's stock `default_assets.yml`: shown for six years from now, enabled.
+fn default_assets(scope: &crate::tenancy::TenantScope, duration: i64) -> Vec<Asset> {
+    let now = Utc::now().naive_utc();
+    let end = now.with_year(now.year() + 6).unwrap_or(now);
+    [
+        ("Screenly Weather Widget", "https://weather.srly.io"),
+        ("Screenly Clock Widget", "https://clock.srly.io"),
+        ("Hacker News", "https://news.ycombinator.com"),
+    ]
+    .into_iter()
+    .map(|(name, uri)| {
+        let mut a = Asset::new(scope);
+        a.asset_id = format!("default_{}", asset::new_asset_id());
+        a.name = Some(name.into());
+        a.uri = Some(uri.into());
+        a.mimetype = Some(Kind::Webpage.as_str().into());
+        a.start_date = Some(now);
+        a.end_date = Some(end);
+        a.duration = Some(duration);
+        a.is_enabled = true;
+        a
+    })
+    .collect()
 }
 
-impl OrderRow {
-    fn schedule(&self) -> Schedule {
-        stored_schedule(
-            self.is_enabled,
-            self.start_date,
-            self.end_date,
-            &self.play_days,
-            self.play_time_from.as_deref(),
-            self.play_time_to.as_deref(),
-        )
+/// Copies a stored file to `assets/<asset_id><ext>` of the tenant; returns the new key.
+async fn copy_file(ctx: &Ctx<'_>, key: &str, asset_id: &str) -> Result<String, Error> {
+    let ext = key
+        .rsplit('/')
+        .next()
+        .and_then(|f| f.rfind('.').map(|i| f[i..].to_string()))
+        .unwrap_or_default();
+    let new_key = Storage::tenant_key(&ctx.scope, &format!("assets/{asset_id}{ext}"));
+    ctx.core.storage.operator().copy(key, &new_key).await?;
+    Ok(new_key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialects_keep_anthias_rules() {
+        use Dialect::*;
+        assert!(!V1.unique_names());
+        assert!(V1_1.unique_names() && V1_2.unique_names() && V2.unique_names());
+        assert!(!V1.reindexes() && !V1_1.reindexes() && V2.reindexes());
+        assert!(V1_2.video_duration_must_be_zero() && !V3.video_duration_must_be_zero());
+        assert!(V3.downloads_remote_videos() && !V1_1.downloads_remote_videos());
     }
-}
 
-/// A schedule from its stored columns (play days as JSON text, times as `HH:MM:SS`).
-fn stored_schedule(
-    is_enabled: bool,
-    start: Option<NaiveDateTime>,
-    end: Option<NaiveDateTime>,
-    play_days: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Schedule {
-    Schedule {
-        is_enabled,
-        start,
-        end,
-        window: Window {
-            play_days: PlayDays::from_json_text(play_days),
-            from: from.and_then(parse_time),
-            to: to.and_then(parse_time),
-        },
+    #[test]
+    fn a_stored_file_keeps_its_address_and_kind() {
+        let scope = crate::tenancy::TenantScope::new("t");
+        let mut a = Asset::new(&scope);
+        a.file_key = Some("t/assets/x.png".into());
+        a.uri = Some("/data/x.png".into());
+        a.mimetype = Some("image".into());
+        let moved = Changes {
+            uri: Some("https://elsewhere.example/".into()),
+            ..Changes::default()
+        };
+        assert_eq!(
+            moved
+                .apply(&mut a.clone(), Dialect::V3)
+                .unwrap_err()
+                .field(),
+            Some("uri")
+        );
+        let retyped = Changes {
+            mimetype: Some("webpage".into()),
+            ..Changes::default()
+        };
+        assert_eq!(
+            retyped.apply(&mut a, Dialect::V3).unwrap_err().field(),
+            Some("mimetype")
+        );
     }
-}
 
-fn order_rows(conn: &mut AnyConnection, scope: &TenantScope) -> Result<Vec<OrderRow>, Error> {
-    Ok(assets::table
-        .filter(assets::tenant_id.eq(scope.id()))
-        .order(assets::id.asc())
-        .select(OrderRow::as_select())
-        .load(conn)?)
+    #[test]
+    fn metadata_keeps_the_jobs_error() {
+        let scope = crate::tenancy::TenantScope::new("t");
+        let mut a = Asset::new(&scope);
+        a.metadata = r#"{"error_message":"bad file","x":1}"#.into();
+        let mut m = Map::new();
+        m.insert("y".into(), 2.into());
+        Changes {
+            metadata: Some(m),
+            ..Changes::default()
+        }
+        .apply(&mut a, Dialect::V3)
+        .unwrap();
+        assert_eq!(
+            a.metadata_map(),
+            json!({"y": 2, "error_message": "bad file"})
+                .as_object()
+                .unwrap()
+                .clone()
+        );
+    }
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use crate::app::AppState;
 use crate::db::schema::assets;
 use crate::error::Error;
+use crate::services::context::Core;
 use crate::storage::Storage;
 use crate::tenancy::TenantScope;
 
@@ -44,7 +44,7 @@ async fn age(op: &opendal::Operator, entry: &opendal::Entry) -> Option<u64> {
 /// Removes the tenant's orphaned files older than `grace` and upload chunks older than
 /// `upload_grace`.
 pub async fn collect(
-    state: &AppState,
+    state: &Core,
     scope: &TenantScope,
     grace: Duration,
     upload_grace: Duration,
@@ -133,7 +133,7 @@ async fn list(op: &opendal::Operator, dir: &str) -> Result<Vec<opendal::Entry>, 
 }
 
 /// Collects every tenant's garbage once an hour, starting a minute after start-up.
-pub fn spawn_periodic(state: actix_web::web::Data<AppState>) {
+pub fn spawn_periodic(state: std::sync::Arc<Core>) {
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(60)).await;
         let mut tick = tokio::time::interval(Duration::from_secs(3600));

@@ -224,7 +224,7 @@ async fn upload_then_create_image_and_video(app: TestApp) {
         .state
         .db
         .read(&app.tenant(), move |c| {
-            signate::services::assets::get(c, &scope, &asset_id)
+            signate::db::models::asset::get(c, &scope, &asset_id)
         })
         .await
         .unwrap()

@@ -43,7 +43,7 @@ async fn stored_key(app: &TestApp, id: &str) -> String {
     let s = scope.clone();
     app.state
         .db
-        .read(&scope, move |c| signate::services::assets::get(c, &s, &id))
+        .read(&scope, move |c| signate::db::models::asset::get(c, &s, &id))
         .await
         .unwrap()
         .unwrap()

@@ -394,7 +394,7 @@ async fn streams_are_relayed_as_fragmented_mp4() {
     })
     .await;
     let scope = app.tenant();
-    let mut cam = signate::services::assets::Asset::new(&scope);
+    let mut cam = signate::db::models::asset::Asset::new(&scope);
     cam.name = Some("Camera".into());
     cam.uri = Some(format!("udp://127.0.0.1:{port}"));
     cam.mimetype = Some("streaming".into());
@@ -407,7 +407,7 @@ async fn streams_are_relayed_as_fragmented_mp4() {
     app.state
         .db
         .write(&scope, move |c| {
-            signate::services::assets::insert(c, &s, &cam)
+            signate::db::models::asset::insert(c, &s, &cam)
         })
         .await
         .unwrap();

@@ -327,7 +327,7 @@ async fn large_upload_out_of_order_with_a_dropped_chunk(app: TestApp) {
         .state
         .db
         .read(&app.tenant(), move |c| {
-            signate::services::assets::get(c, &scope, &asset_id)
+            signate::db::models::asset::get(c, &scope, &asset_id)
         })
         .await
         .unwrap()

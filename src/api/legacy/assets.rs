@@ -1,23 +1,22 @@
 //! Asset endpoints of every version: list, create, read, update, delete, order, control.
 
-use chrono::{NaiveDateTime, NaiveTime, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::Version;
 use super::body::{self, Data};
-use super::error::LegacyError;
 use super::fields::{Fields, Got, NOT_INTEGER, parse_integer};
 use super::views::{AssetV1, AssetV2};
-use super::{Device, Version};
+use crate::api::error::LegacyError;
+use crate::api::extract::Device;
+use crate::db::models::asset::Asset;
+use crate::domain::asset::Kind;
 use crate::domain::headers;
 use crate::domain::schedule::{DURATION_S_MAX, PlayDays, REFRESH_INTERVAL_S_MAX, format_time};
-use crate::events::Event;
-use crate::jobs::{self, download::Download};
-use crate::services::assets::{self, Asset};
-use crate::services::{content, uploads};
-use crate::storage::Storage;
+use crate::services::assets::{self, Changes};
 
 /// The version's view of one asset.
 fn view(a: &Asset, v: Version, tz: Tz) -> Value {
@@ -39,7 +38,7 @@ pub async fn list(dev: Device, v: Version) -> Result<HttpResponse, LegacyError> 
     // Read the generation before the rows: a write landing in between makes the entry stale
     // at once rather than hiding it.
     let stamp = super::cache::Stamp {
-        generation: dev.state.db.generation(),
+        generation: dev.state.write_generation(),
         tz,
         now,
     };
@@ -48,12 +47,7 @@ pub async fn list(dev: Device, v: Version) -> Result<HttpResponse, LegacyError> 
             .content_type("application/json")
             .body(body));
     }
-    let scope = dev.scope.clone();
-    let rows = dev
-        .state
-        .db
-        .read(&dev.scope, move |c| assets::list(c, &scope))
-        .await?;
+    let rows = assets::list(&dev.ctx()).await?;
     // Serialise straight from the rows: no intermediate `Value` tree per asset.
     let body = match v {
         Version::V2 => serde_json::to_vec(
@@ -89,29 +83,6 @@ pub async fn get(
 ) -> Result<HttpResponse, LegacyError> {
     let asset = dev.asset(&id).await?;
     Ok(HttpResponse::Ok().json(view(&asset, v, dev.tz())))
-}
-
-/// What a create or update request asked for; `None` means "not given".
-#[derive(Debug, Default)]
-struct Input {
-    name: Option<String>,
-    uri: Option<String>,
-    mimetype: Option<String>,
-    start_date: Option<Option<NaiveDateTime>>,
-    end_date: Option<Option<NaiveDateTime>>,
-    duration: Option<i64>,
-    is_enabled: Option<bool>,
-    is_processing: Option<bool>,
-    nocache: Option<bool>,
-    play_order: Option<i32>,
-    skip_asset_check: Option<bool>,
-    skip_ssl_verify: Option<bool>,
-    ext: Option<String>,
-    play_days: Option<Vec<u8>>,
-    play_time_from: Option<Option<NaiveTime>>,
-    play_time_to: Option<Option<NaiveTime>>,
-    refresh_interval_s: Option<i64>,
-    custom_headers: Option<Map<String, Value>>,
 }
 
 /// A 0/1 flag of v1.x: an integer (any non-zero is on) or, leniently, a boolean.
@@ -159,19 +130,19 @@ fn string(f: &mut Fields<'_>, field: &str, required: bool) -> Option<String> {
 }
 
 /// Parses a create request per version (`CreateAssetSerializerV1_1`, `…V1_2`, `…V2`).
-fn parse_create(data: &Data, v: Version) -> Result<Input, LegacyError> {
+fn parse_create(data: &Data, v: Version) -> Result<Changes, LegacyError> {
     let mut f = Fields::new(data, false);
-    let mut i = Input {
+    let mut i = Changes {
         name: string(&mut f, "name", true),
         uri: string(&mut f, "uri", true),
-        ..Input::default()
+        ..Changes::default()
     };
     match v {
         Version::V1 | Version::V1_1 => {
             i.start_date = f.datetime("start_date", false, true).ok();
             i.end_date = f.datetime("end_date", false, true).ok();
             i.mimetype = string(&mut f, "mimetype", true);
-            let is_video = i.mimetype.as_deref().is_some_and(|m| m.contains("video"));
+            let is_video = i.mimetype.as_deref().map(Kind::of) == Some(Kind::Video);
             i.duration = legacy_duration(&mut f, data, false);
             if i.duration.is_none() && !is_video && !f.errors.contains_key("duration") {
                 f.fail("duration", "This field is required for non-video assets.");
@@ -221,13 +192,13 @@ fn parse_create(data: &Data, v: Version) -> Result<Input, LegacyError> {
 }
 
 /// Parses an update (`UpdateAssetSerializer`, `…V2`); PATCH is partial.
-fn parse_update(data: &Data, v: Version, partial: bool) -> Result<Input, LegacyError> {
+fn parse_update(data: &Data, v: Version, partial: bool) -> Result<Changes, LegacyError> {
     let mut f = Fields::new(data, partial);
-    let mut i = Input {
+    let mut i = Changes {
         name: string(&mut f, "name", true),
         start_date: f.datetime("start_date", true, false).ok(),
         end_date: f.datetime("end_date", true, false).ok(),
-        ..Input::default()
+        ..Changes::default()
     };
     if v == Version::V2 {
         i.duration = f
@@ -265,20 +236,19 @@ fn clamp_i32(n: i64) -> i32 {
 }
 
 /// The v2 scheduling extras and web-page options.
-fn parse_v2_extras(f: &mut Fields<'_>, i: &mut Input) {
+fn parse_v2_extras(f: &mut Fields<'_>, i: &mut Changes) {
     match f.int_list("play_days", 1, 7) {
         Got::Value(days) if days.is_empty() => f.fail(
             "play_days",
             "play_days must contain at least one day. To stop playback entirely, disable the asset (is_enabled=false).",
         ),
         Got::Value(days) => {
-            let days = PlayDays::new(days.into_iter().map(|d| d as u8)).unwrap_or_default();
-            i.play_days = Some(days.days().to_vec());
+            i.play_days = Some(PlayDays::new(days.into_iter().map(|d| d as u8)).unwrap_or_default());
         }
         Got::Absent | Got::Invalid => {}
     }
-    i.play_time_from = f.time("play_time_from").ok();
-    i.play_time_to = f.time("play_time_to").ok();
+    i.play_time_from = f.time("play_time_from").ok().map(|t| t.map(format_time));
+    i.play_time_to = f.time("play_time_to").ok().map(|t| t.map(format_time));
     i.refresh_interval_s = f
         .integer(
             "refresh_interval_s",
@@ -292,71 +262,6 @@ fn parse_v2_extras(f: &mut Fields<'_>, i: &mut Input) {
             Ok(parsed) => i.custom_headers = Some(parsed),
             Err(e) => f.fail("custom_headers", e.to_string()),
         }
-    }
-}
-
-/// Copies what was given onto `a` (uri and mimetype are set by create only).
-fn apply(a: &mut Asset, i: &Input) {
-    if let Some(v) = &i.name {
-        a.name = Some(v.clone());
-    }
-    if let Some(v) = i.start_date {
-        a.start_date = v;
-    }
-    if let Some(v) = i.end_date {
-        a.end_date = v;
-    }
-    if let Some(v) = i.is_enabled {
-        a.is_enabled = v;
-    }
-    if let Some(v) = i.nocache {
-        a.nocache = v;
-    }
-    if let Some(v) = i.play_order {
-        a.play_order = v;
-    }
-    if let Some(v) = i.skip_asset_check {
-        a.skip_asset_check = v;
-    }
-    if let Some(v) = i.skip_ssl_verify {
-        a.skip_ssl_verify = v;
-    }
-    if let Some(days) = &i.play_days {
-        a.play_days = PlayDays::new(days.iter().copied())
-            .unwrap_or_default()
-            .to_json_text();
-    }
-    if let Some(t) = i.play_time_from {
-        a.play_time_from = t.map(format_time);
-    }
-    if let Some(t) = i.play_time_to {
-        a.play_time_to = t.map(format_time);
-    }
-    if i.refresh_interval_s.is_some() || i.custom_headers.is_some() {
-        let mut meta = a.metadata_map();
-        if let Some(r) = i.refresh_interval_s {
-            meta.insert("refresh_interval_s".into(), r.into());
-        }
-        match &i.custom_headers {
-            Some(h) if h.is_empty() => {
-                meta.remove("headers");
-            }
-            Some(h) => {
-                meta.insert("headers".into(), Value::Object(h.clone()));
-            }
-            None => {}
-        }
-        a.set_metadata(meta);
-    }
-}
-
-/// Both daily times or neither, judged on the state after the change.
-fn check_window(a: &Asset) -> Result<(), crate::error::Error> {
-    let msg = "play_time_from and play_time_to must be set together.";
-    match (&a.play_time_from, &a.play_time_to) {
-        (Some(_), None) => Err(crate::error::Error::invalid("play_time_to", msg)),
-        (None, Some(_)) => Err(crate::error::Error::invalid("play_time_from", msg)),
-        _ => Ok(()),
     }
 }
 
@@ -385,229 +290,16 @@ pub async fn create(
         Version::V1 | Version::V1_1 => body::model_object(body)?,
         _ => body::require_object(body)?,
     };
-    let input = parse_create(&data, v)?;
+    let mut changes = parse_create(&data, v)?;
     let modern = matches!(v, Version::V1_2 | Version::V2);
-    let mut a = Asset::new(&dev.scope);
-    let mut name = input.name.clone().unwrap_or_default();
-    let mut uri = input.uri.clone().unwrap_or_default();
     if modern {
-        name = unescape_amp(&name);
-        uri = escape_uri(&uri);
+        changes.name = changes.name.map(|n| unescape_amp(&n));
+        changes.uri = changes.uri.map(|u| escape_uri(&u));
     }
-    let mimetype = input.mimetype.clone().unwrap_or_default();
-    apply(&mut a, &input);
-    a.name = Some(name.clone());
-    a.mimetype = Some(mimetype.clone());
-    a.duration = input.duration;
-    if v != Version::V1_2 && v != Version::V2 {
-        // v1/v1.1 copy is_processing and ignore play_order.
-        a.is_processing = input.is_processing.unwrap_or(false);
-        a.play_order = 0;
-    }
-    if v == Version::V2 {
-        check_window(&a)?;
-    }
-
-    // YouTube and (v1.2/v2) remote video files are downloaded by a job; the row says
-    // "processing" until the local copy is in place.
-    let asset_dir = dev.state.config.asset_dir();
-    let download = if mimetype == "youtube_asset" {
-        content::check_youtube_uri(&uri)?;
-        Some(Download {
-            asset_id: a.asset_id.clone(),
-            url: uri.clone(),
-            ext: ".mp4".into(),
-            youtube: true,
-        })
-    } else if modern && a.is_video() {
-        content::remote_video_ext(&uri).map(|ext| Download {
-            asset_id: a.asset_id.clone(),
-            url: uri.clone(),
-            ext,
-            youtube: false,
-        })
-    } else {
-        None
-    };
-    if let Some(d) = &download {
-        a.mimetype = Some("video".into());
-        a.is_processing = true;
-        a.duration = Some(0);
-        a.uri = Some(format!("{asset_dir}/{}{}", a.asset_id, d.ext));
-        if modern {
-            let mut meta = a.metadata_map();
-            meta.insert(
-                "processing_started_at".into(),
-                Utc::now().to_rfc3339().into(),
-            );
-            meta.insert("source_url".into(), d.url.clone().into());
-            a.set_metadata(meta);
-        }
-    }
-
-    // Where the content is: one of our stored files, or a URL.
-    let local = if download.is_some() {
-        None
-    } else if uri.starts_with('/') {
-        Some(content::resolve_local(&dev.state.storage, &dev.scope, &asset_dir, &uri).await?)
-    } else {
-        content::check_url(&uri)?;
-        None
-    };
-
-    // Video durations (upstream: v1.2 and v2 insist on 0 and measure; v1 measures when 0).
-    if a.is_video() && download.is_none() {
-        let given = a.duration.unwrap_or(0);
-        if modern && given != 0 {
-            return Err(LegacyError::error(
-                400,
-                "Duration must be zero for video assets.",
-            ));
-        }
-        if given == 0 && local.is_none() {
-            match content::probe_url_duration(&uri, dev.state.config.allow_private_urls).await {
-                Some(d) => a.duration = Some(d),
-                None if modern => {
-                    return Err(LegacyError::error(
-                        400,
-                        format!("Could not determine duration of video '{uri}'"),
-                    ));
-                }
-                None => {
-                    return Err(LegacyError::fields_one(
-                        "duration",
-                        "Could not determine video duration; provide an explicit value.",
-                    ));
-                }
-            }
-        }
-        if a.duration.is_none() {
-            a.duration = Some(0);
-        }
-    }
-
-    // Reachability, unless the client said to skip it (local files are ours; downloads check
-    // for themselves).
-    if local.is_none() && download.is_none() && !a.skip_asset_check {
-        let verify = dev.settings.verify_ssl && !a.skip_ssl_verify;
-        match content::check_reachable(&uri, verify, dev.state.config.allow_private_urls).await {
-            content::Reach::Reachable => {
-                a.is_reachable = true;
-                a.last_reachability_check = Some(Utc::now().naive_utc());
-            }
-            content::Reach::Unreachable => {
-                return Err(LegacyError::error(
-                    400,
-                    "Could not retrieve file. Check the asset URL.",
-                ));
-            }
-            content::Reach::NotChecked => {}
-        }
-    }
-
-    // Move an upload into place before the row exists; undo it if the row cannot be written.
-    let mut placed: Option<String> = None;
-    let mut consumed_upload: Option<String> = None;
-    match local {
-        Some(content::Local::Upload { upload_id }) => {
-            let file_name = match (v, &input.ext) {
-                (Version::V1_2 | Version::V2, Some(ext)) if content::valid_ext(ext) => {
-                    format!("{}{}", a.asset_id, ext.to_ascii_lowercase())
-                }
-                _ => a.asset_id.clone(),
-            };
-            let key = Storage::tenant_key(&dev.scope, &format!("assets/{file_name}"));
-            let stored =
-                uploads::assemble(&dev.state.storage, &dev.scope, &upload_id, &key).await?;
-            a.file_key = Some(key.clone());
-            a.file_size = Some(stored.size as i64);
-            a.sha256 = Some(stored.sha256);
-            consumed_upload = Some(upload_id.clone());
-            a.uri = Some(format!("{asset_dir}/{file_name}"));
-            placed = Some(key);
-        }
-        Some(content::Local::Stored { key, size }) => {
-            let file_name = key.rsplit('/').next().unwrap_or_default().to_string();
-            let ext = file_name
-                .rfind('.')
-                .map(|i| file_name[i..].to_string())
-                .unwrap_or_default();
-            let new_name = format!("{}{ext}", a.asset_id);
-            let new_key = Storage::tenant_key(&dev.scope, &format!("assets/{new_name}"));
-            dev.state
-                .storage
-                .operator()
-                .copy(&key, &new_key)
-                .await
-                .map_err(crate::error::Error::from)?;
-            a.file_key = Some(new_key.clone());
-            a.file_size = Some(size as i64);
-            a.uri = Some(format!("{asset_dir}/{new_name}"));
-            placed = Some(new_key);
-        }
-        None if download.is_some() => {}
-        None => a.uri = Some(uri.clone()),
-    }
-    if a.is_video()
-        && a.duration == Some(0)
-        && let Some(key) = &a.file_key
-    {
-        a.duration = content::probe_stored_duration(&dev.state.storage, key)
-            .await
-            .or(Some(0));
-    }
-
-    let scope = dev.scope.clone();
-    let tz = dev.tz();
-    let row = a.clone();
-    let download_job = download;
-    let saved = dev
-        .state
-        .db
-        .write(&dev.scope, move |c| {
-            let download = download_job;
-            let mut row = row;
-            if modern {
-                row.name = Some(assets::unique_name(
-                    c,
-                    &scope,
-                    row.name.as_deref().unwrap_or(""),
-                )?);
-            }
-            assets::insert(c, &scope, &row)?;
-            if let Some(d) = &download {
-                jobs::enqueue(c, &scope, jobs::download::KIND, d)?;
-            }
-            jobs::enqueue_processing(c, &scope, &row)?;
-            if modern {
-                assets::reindex_active(c, &scope, &row, Utc::now(), tz)?;
-            }
-            assets::get(c, &scope, &row.asset_id)
-        })
-        .await;
-    let saved = match saved {
-        Ok(Some(row)) => row,
-        Ok(None) | Err(_) => {
-            if let Some(key) = placed {
-                let _ = dev.state.storage.operator().delete(&key).await;
-            }
-            return Err(saved
-                .err()
-                .map(LegacyError::from)
-                .unwrap_or_else(LegacyError::no_asset));
-        }
-    };
-    if let Some(upload_id) = &consumed_upload
-        && let Err(e) = uploads::discard(&dev.state.storage, &dev.scope, upload_id).await
-    {
-        // The asset is made; leftover chunks are collected by the garbage collector.
-        tracing::warn!(%upload_id, error = %e, "could not remove an upload's chunks");
-    }
-    dev.state.jobs.wake();
-    dev.state.events.publish(Event::AssetsChanged {
-        tenant_id: dev.scope.id().to_string(),
-        asset_id: Some(saved.asset_id.clone()),
-    });
+    changes.name.get_or_insert_default();
+    changes.uri.get_or_insert_default();
+    changes.mimetype.get_or_insert_default();
+    let saved = assets::create(&dev.ctx(), v.dialect(), changes).await?;
     // v1/v1.1 answered from the unsaved instance, whose dates were still UTC strings.
     let tz = if modern { dev.tz() } else { Tz::UTC };
     Ok(HttpResponse::Created().json(view(&saved, v, tz)))
@@ -628,77 +320,14 @@ pub async fn update(
         _ => body::require_object(body)?,
     };
     dev.asset(&id).await?; // an unknown id is a 404 before any field error, as upstream
-    let input = parse_update(&data, v, partial)?;
-    let (scope, id) = (dev.scope.clone(), id.into_inner());
-    let tz = dev.tz();
-    let reindex = matches!(v, Version::V1_2 | Version::V2);
-    // Read, change and write in one transaction: a job finishing meanwhile (a download filling
-    // in the file) must not be undone by an edit made from an older copy of the row.
-    let saved = dev
-        .state
-        .db
-        .write(&dev.scope, move |c| {
-            let mut a = assets::get_locked(c, &scope, &id)?.ok_or_else(|| {
-                crate::error::Error::NotFound("No Asset matches the given query.".into())
-            })?;
-            apply(&mut a, &input);
-            if let Some(p) = input.is_processing {
-                a.is_processing = p;
-            }
-            // A video's duration is measured, not edited (upstream skips it for video rows).
-            if let Some(d) = input.duration
-                && !a.is_video()
-            {
-                a.duration = Some(d);
-            }
-            if v == Version::V2 {
-                check_window(&a)?;
-            }
-            assets::update(c, &scope, &a)?;
-            if reindex {
-                assets::reindex_active(c, &scope, &a, Utc::now(), tz)?;
-            }
-            assets::get(c, &scope, &a.asset_id)
-        })
-        .await?
-        .ok_or_else(LegacyError::no_asset)?;
-    dev.state.events.publish(Event::ViewerCommand {
-        tenant_id: dev.scope.id().to_string(),
-        command: "reload".into(),
-    });
-    dev.state.events.publish(Event::AssetsChanged {
-        tenant_id: dev.scope.id().to_string(),
-        asset_id: Some(saved.asset_id.clone()),
-    });
+    let changes = parse_update(&data, v, partial)?;
+    let saved = assets::update(&dev.ctx(), v.dialect(), &id, changes).await?;
     Ok(HttpResponse::Ok().json(view(&saved, v, dev.tz())))
 }
 
 /// `DELETE /api/<v>/assets/<id>`: the row, then its file.
 pub async fn delete(dev: Device, id: web::Path<String>) -> Result<HttpResponse, LegacyError> {
-    let asset = dev.asset(&id).await?;
-    let scope = dev.scope.clone();
-    let asset_id = asset.asset_id.clone();
-    dev.state
-        .db
-        .write(&dev.scope, move |c| assets::delete(c, &scope, &asset_id))
-        .await?;
-    for key in [&asset.file_key, &asset.thumbnail_key]
-        .into_iter()
-        .flatten()
-    {
-        if let Err(e) = dev.state.storage.operator().delete(key).await {
-            // The row is gone; the garbage collector will find the file.
-            tracing::warn!(%key, error = %e, "could not delete an asset's file");
-        }
-    }
-    dev.state.events.publish(Event::ViewerCommand {
-        tenant_id: dev.scope.id().to_string(),
-        command: "reload".into(),
-    });
-    dev.state.events.publish(Event::AssetsChanged {
-        tenant_id: dev.scope.id().to_string(),
-        asset_id: Some(asset.asset_id),
-    });
+    assets::delete(&dev.ctx(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -736,25 +365,12 @@ pub async fn order(
             ));
         }
     };
-    let scope = dev.scope.clone();
-    dev.state
-        .db
-        .write(&dev.scope, move |c| {
-            assets::set_play_orders(c, &scope, &ids)
-        })
-        .await?;
-    dev.state.events.publish(Event::AssetsChanged {
-        tenant_id: dev.scope.id().to_string(),
-        asset_id: None,
-    });
+    assets::reorder(&dev.ctx(), ids).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/<v>/assets/control/<command>`: forwarded to the player as is.
 pub async fn control(dev: Device, command: web::Path<String>) -> HttpResponse {
-    dev.state.events.publish(Event::ViewerCommand {
-        tenant_id: dev.scope.id().to_string(),
-        command: command.into_inner(),
-    });
+    dev.ctx().command_screens(&command);
     HttpResponse::Ok().json("Asset switched")
 }

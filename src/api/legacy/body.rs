@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
-use super::error::LegacyError;
+use crate::api::error::LegacyError;
 
 /// Largest JSON or form body accepted (files go through multipart streaming instead).
 pub const MAX_BODY: usize = 1024 * 1024;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::body::Data;
 
 /// Messages per field, in the order the fields were checked.
-pub type ErrorMap = Map<String, Value>;
+pub use crate::api::error::ErrorMap;
 
 pub const REQUIRED: &str = "This field is required.";
 pub const NOT_NULL: &str = "This field may not be null.";

@@ -1,27 +1,24 @@
 //! `/api/v3/assets`: list with filters, search and cursor pages; create, read, change,
-//! delete; share links; duplicates. Every change is written with its audit entry in one
-//! transaction.
+//! delete, reorder; share links; duplicates. Parsing and views only: the use cases (one
+//! pipeline with the Anthias API's) are in `services::assets`.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{Allowed, ApiResult, cursor, iso, iso_opt, page_limit, perm};
-use crate::cloud::audit;
-use crate::db::AnyConnection;
-use crate::db::schema::{assets, shares};
+use crate::db::models::asset::{After, Asset, Search, SortKey};
+use crate::domain::asset::Kind;
 use crate::domain::schedule::{PlayDays, format_time, parse_time};
 use crate::error::Error;
-use crate::events::Event;
-use crate::services::assets::{self as store, Asset};
-use crate::services::quota;
-use crate::storage::Storage;
+use crate::services::assets::{self, Changes, Dialect};
+use crate::services::shares;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/assets", web::get().to(list))
         .route("/assets", web::post().to(create))
+        .route("/assets/order", web::post().to(order))
         .route("/assets/{id}", web::get().to(get))
         .route("/assets/{id}", web::patch().to(update))
         .route("/assets/{id}", web::delete().to(delete))
@@ -29,8 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/assets/{id}/shares", web::delete().to(unshare))
         .route("/assets/{id}/duplicate", web::post().to(duplicate));
 }
-
-const MIMETYPES: &[&str] = &["image", "video", "webpage", "streaming", "youtube_asset"];
 
 /// How clients see an asset.
 /// `is_active` is judged in the tenant's time zone (its `timezone` setting), as its screens do.
@@ -83,19 +78,88 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-#[allow(clippy::enum_variant_names)] // the names of the ordering keys
-enum Order {
-    PlayOrder,
-    Created,
-    Name,
+/// The search a listing query asks for.
+fn parse_list(q: ListQuery) -> Result<(Search, String), Error> {
+    let limit = page_limit(q.limit)?;
+    let ordering = q.ordering.unwrap_or_else(|| "play_order".into());
+    let (descending, key) = match ordering.strip_prefix('-') {
+        Some(k) => (true, k),
+        None => (false, ordering.as_str()),
+    };
+    let key = match key {
+        "play_order" => SortKey::PlayOrder,
+        "created_at" => SortKey::Created,
+        "name" => SortKey::Name,
+        _ => {
+            return Err(Error::invalid(
+                "ordering",
+                "ordering must be one of created_at, play_order, name (prefix - for descending).",
+            ));
+        }
+    };
+    let is_enabled = match q.is_enabled.as_deref() {
+        None => None,
+        Some("true" | "1") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(_) => {
+            return Err(Error::invalid(
+                "is_enabled",
+                "is_enabled must be true or false.",
+            ));
+        }
+    };
+    let after = match &q.cursor {
+        Some(c) => {
+            let v = cursor::decode(c)?;
+            let bad = || Error::invalid("cursor", "This cursor is not valid.");
+            let id = v["id"].as_i64().ok_or_else(bad)?;
+            if v["o"].as_str() != Some(ordering.as_str()) {
+                return Err(Error::invalid(
+                    "cursor",
+                    "This cursor belongs to another ordering.",
+                ));
+            }
+            let k = &v["k"];
+            Some(match key {
+                SortKey::PlayOrder => After::PlayOrder(k.as_i64().ok_or_else(bad)? as i32, id),
+                SortKey::Created => After::Created(
+                    k.as_str()
+                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                        .ok_or_else(bad)?
+                        .naive_utc(),
+                    id,
+                ),
+                SortKey::Name => After::Name(k.as_str().ok_or_else(bad)?.to_string(), id),
+            })
+        }
+        None => None,
+    };
+    let search = Search {
+        mimetype: q.mimetype,
+        is_enabled,
+        tag: q.tag,
+        text: q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        key,
+        descending,
+        after,
+        // One more than the page, to know whether there is a next one.
+        limit: limit + 1,
+    };
+    Ok((search, ordering))
 }
 
-/// Escapes `%`, `_` and `\` for LIKE (backslash is PostgreSQL's default escape).
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+/// The cursor that continues after `a`.
+fn next_cursor(ordering: &str, key: SortKey, id: i64, a: &Asset) -> String {
+    let k = match key {
+        SortKey::PlayOrder => json!(a.play_order),
+        SortKey::Created => json!(
+            a.created_at
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+        SortKey::Name => json!(a.name.clone().unwrap_or_default()),
+    };
+    cursor::encode(&json!({ "o": ordering, "k": k, "id": id }))
 }
 
 /// `GET /api/v3/assets`
@@ -103,176 +167,22 @@ async fn list(
     allowed: Allowed<perm::AssetsView>,
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.into_inner();
-    let limit = page_limit(q.limit)?;
-    let ordering = q.ordering.as_deref().unwrap_or("play_order");
-    let (desc, key) = match ordering.strip_prefix('-') {
-        Some(k) => (true, k),
-        None => (false, ordering),
-    };
-    let order = match key {
-        "play_order" => Order::PlayOrder,
-        "created_at" => Order::Created,
-        "name" => Order::Name,
-        _ => {
-            return Err(Error::invalid(
-                "ordering",
-                "ordering must be one of created_at, play_order, name (prefix - for descending).",
-            )
-            .into());
-        }
-    };
-    let enabled = match q.is_enabled.as_deref() {
-        None => None,
-        Some("true" | "1") => Some(true),
-        Some("false" | "0") => Some(false),
-        Some(_) => {
-            return Err(Error::invalid("is_enabled", "is_enabled must be true or false.").into());
-        }
-    };
-    let after = match &q.cursor {
-        Some(c) => {
-            let v = cursor::decode(c)?;
-            let id = v["id"]
-                .as_i64()
-                .ok_or_else(|| Error::invalid("cursor", "This cursor is not valid."))?;
-            if v["o"].as_str() != Some(ordering) {
-                return Err(
-                    Error::invalid("cursor", "This cursor belongs to another ordering.").into(),
-                );
-            }
-            Some((v["k"].clone(), id))
-        }
-        None => None,
-    };
-    let scope = allowed.authed.scope.clone();
-    let ord = ordering.to_string();
-    let rows = allowed
-        .state
-        .db
-        .read(&allowed.authed.scope, move |c| {
-            let AnyConnection::Postgresql(pg) = c else {
-                return Err(Error::Internal("API v3 needs PostgreSQL".into()));
-            };
-            let mut query = assets::table
-                .filter(assets::tenant_id.eq(scope.id()))
-                .select((assets::id, Asset::as_select()))
-                .into_boxed::<diesel::pg::Pg>();
-            if let Some(m) = &q.mimetype {
-                query = query.filter(
-                    assets::mimetype
-                        .eq(m.clone())
-                        .or(assets::mimetype.like(format!("{}/%", like_escape(m)))),
-                );
-            }
-            if let Some(e) = enabled {
-                query = query.filter(assets::is_enabled.eq(e));
-            }
-            if let Some(tag) = &q.tag {
-                let quoted = serde_json::to_string(tag).unwrap_or_default();
-                query = query.filter(assets::tags.like(format!("%{}%", like_escape(&quoted))));
-            }
-            if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let pattern = format!("%{}%", like_escape(text));
-                query = query.filter(
-                    assets::name
-                        .ilike(pattern.clone())
-                        .or(assets::metadata.ilike(pattern)),
-                );
-            }
-            use diesel::dsl::sql;
-            use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
-            let cmp = if desc { "<" } else { ">" };
-            if let Some((k, id)) = after {
-                let bad = || Error::invalid("cursor", "This cursor is not valid.");
-                query = match order {
-                    Order::PlayOrder => query.filter(
-                        sql::<Bool>(&format!("(assets.play_order, assets.id) {cmp} ("))
-                            .bind::<Integer, _>(k.as_i64().ok_or_else(bad)? as i32)
-                            .sql(", ")
-                            .bind::<BigInt, _>(id)
-                            .sql(")"),
-                    ),
-                    Order::Created => {
-                        let t = k
-                            .as_str()
-                            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                            .ok_or_else(bad)?
-                            .naive_utc();
-                        query.filter(
-                            sql::<Bool>(&format!("(assets.created_at, assets.id) {cmp} ("))
-                                .bind::<Timestamp, _>(t)
-                                .sql(", ")
-                                .bind::<BigInt, _>(id)
-                                .sql(")"),
-                        )
-                    }
-                    Order::Name => query.filter(
-                        sql::<Bool>(&format!("(COALESCE(assets.name, ''), assets.id) {cmp} ("))
-                            .bind::<Text, _>(k.as_str().ok_or_else(bad)?.to_string())
-                            .sql(", ")
-                            .bind::<BigInt, _>(id)
-                            .sql(")"),
-                    ),
-                };
-            }
-            let dir = if desc { "DESC" } else { "ASC" };
-            query = match order {
-                Order::PlayOrder => query.order(sql::<Integer>(&format!(
-                    "assets.play_order {dir}, assets.id {dir}"
-                ))),
-                Order::Created => query.order(sql::<Timestamp>(&format!(
-                    "assets.created_at {dir}, assets.id {dir}"
-                ))),
-                Order::Name => query.order(sql::<Text>(&format!(
-                    "COALESCE(assets.name, '') {dir}, assets.id {dir}"
-                ))),
-            };
-            let rows: Vec<(i64, Asset)> = query.limit(limit + 1).load(pg)?;
-            Ok(rows)
-        })
-        .await?;
-    let more = rows.len() as i64 > limit;
-    let page = &rows[..rows.len().min(limit as usize)];
+    let (search, ordering) = parse_list(query.into_inner())?;
+    let ctx = allowed.ctx();
+    let limit = (search.limit - 1) as usize;
+    let key = search.key;
+    let rows = assets::search(&ctx, search).await?;
+    let page = &rows[..rows.len().min(limit)];
     let next = match page.last() {
-        Some((id, a)) if more => {
-            let k = match order {
-                Order::PlayOrder => json!(a.play_order),
-                Order::Created => json!(
-                    a.created_at
-                        .and_utc()
-                        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-                ),
-                Order::Name => json!(a.name.clone().unwrap_or_default()),
-            };
-            Value::String(cursor::encode(&json!({ "o": ord, "k": k, "id": id })))
-        }
+        Some((id, a)) if rows.len() > limit => next_cursor(&ordering, key, *id, a).into(),
         _ => Value::Null,
     };
-    let zone = tz(&allowed).await?;
+    let zone = ctx.tz();
     let items: Vec<Value> = page.iter().map(|(_, a)| view(a, zone)).collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next })))
 }
 
-/// Fields of a create or change; absent keys are left alone on PATCH.
-struct Input {
-    name: Option<String>,
-    uri: Option<String>,
-    mimetype: Option<String>,
-    duration: Option<i64>,
-    start_date: Option<Option<NaiveDateTime>>,
-    end_date: Option<Option<NaiveDateTime>>,
-    is_enabled: Option<bool>,
-    nocache: Option<bool>,
-    play_order: Option<i32>,
-    skip_asset_check: Option<bool>,
-    play_days: Option<PlayDays>,
-    play_time_from: Option<Option<String>>,
-    play_time_to: Option<Option<String>>,
-    tags: Option<Vec<String>>,
-    metadata: Option<Map<String, Value>>,
-}
-
+/// Fields a client may send.
 const FIELDS: &[&str] = &[
     "name",
     "uri",
@@ -289,9 +199,10 @@ const FIELDS: &[&str] = &[
     "play_time_to",
     "tags",
     "metadata",
+    "ext",
 ];
 
-fn parse_input(body: &Value, creating: bool) -> Result<Input, Error> {
+fn parse_input(body: &Value, creating: bool) -> Result<Changes, Error> {
     let obj = body.as_object().ok_or_else(|| Error::Invalid {
         field: None,
         message: "Send a JSON object.".into(),
@@ -373,11 +284,12 @@ fn parse_input(body: &Value, creating: bool) -> Result<Input, Error> {
         }
     }
     if let Some(m) = &mimetype
-        && !MIMETYPES.contains(&m.as_str())
+        && Kind::parse(m).is_none()
     {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
         return Err(Error::invalid(
             "mimetype",
-            format!("mimetype must be one of {}.", MIMETYPES.join(", ")),
+            format!("mimetype must be one of {}.", names.join(", ")),
         ));
     }
     let duration = match obj.get("duration") {
@@ -454,7 +366,19 @@ fn parse_input(body: &Value, creating: bool) -> Result<Input, Error> {
             ));
         }
     };
-    Ok(Input {
+    // The extension an upload's file gets (`file_asset` answers it beside the uri).
+    let ext = match obj.get("ext") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(e)) if crate::services::content::valid_ext(e) => Some(e.clone()),
+        Some(_) => {
+            return Err(Error::invalid(
+                "ext",
+                "ext must be a picture or video extension such as .png or .mp4.",
+            ));
+        }
+    };
+    Ok(Changes {
+        ext,
         name,
         uri,
         mimetype,
@@ -470,183 +394,27 @@ fn parse_input(body: &Value, creating: bool) -> Result<Input, Error> {
         play_time_to: time("play_time_to")?,
         tags,
         metadata,
+        ..Changes::default()
     })
 }
 
-/// Schemes a stream may use; everything else a screen would be asked to open is http(s).
-const STREAM_SCHEMES: &[&str] = &[
-    "rtsp", "rtsps", "rtmp", "rtmps", "srt", "udp", "rtp", "http", "https",
-];
-
-/// The asset's address must suit its type: http(s) for pages, pictures and videos, a stream
-/// protocol for streams. Checked on the final row, so a change of type alone cannot leave a
-/// `javascript:` or `file:` address behind a type that screens open.
-fn check_uri(a: &Asset) -> Result<(), Error> {
-    let uri = a.uri.as_deref().unwrap_or("");
-    if a.mimetype.as_deref() == Some("streaming") {
-        let ok = url::Url::parse(uri).is_ok_and(|u| {
-            STREAM_SCHEMES.contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty())
-        });
-        if !ok {
-            return Err(Error::invalid(
-                "uri",
-                "uri must be a stream URL (rtsp, rtsps, rtmp, rtmps, srt, udp, rtp or http(s)).",
-            ));
-        }
-        return Ok(());
-    }
-    let url =
-        url::Url::parse(uri).map_err(|_| Error::invalid("uri", "Enter a valid http(s) URL."))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid("uri", "Enter a valid http(s) URL."));
-    }
-    Ok(())
-}
-
-fn apply(a: &mut Asset, i: Input) -> Result<(), Error> {
-    let address_changed = i.uri.is_some() || i.mimetype.is_some();
-    if i.uri.is_some() && a.file_key.is_some() {
-        return Err(Error::invalid(
-            "uri",
-            "The address of an uploaded file cannot be changed.",
-        ));
-    }
-    if let Some(v) = i.name {
-        a.name = Some(v);
-    }
-    if let Some(v) = i.uri {
-        a.uri = Some(v);
-    }
-    if let Some(v) = i.mimetype {
-        a.mimetype = Some(v);
-    }
-    if let Some(v) = i.duration {
-        a.duration = Some(v);
-    }
-    if let Some(v) = i.start_date {
-        a.start_date = v;
-    }
-    if let Some(v) = i.end_date {
-        a.end_date = v;
-    }
-    if let Some(v) = i.is_enabled {
-        a.is_enabled = v;
-    }
-    if let Some(v) = i.nocache {
-        a.nocache = v;
-    }
-    if let Some(v) = i.play_order {
-        a.play_order = v;
-    }
-    if let Some(v) = i.skip_asset_check {
-        a.skip_asset_check = v;
-    }
-    if let Some(v) = i.play_days {
-        a.play_days = v.to_json_text();
-    }
-    if let Some(v) = i.play_time_from {
-        a.play_time_from = v;
-    }
-    if let Some(v) = i.play_time_to {
-        a.play_time_to = v;
-    }
-    if let Some(v) = i.tags {
-        a.tags = Value::from(v).to_string();
-    }
-    if let Some(v) = i.metadata {
-        // error_message is the job's to set; keep it across edits.
-        let mut m = v;
-        if let Some(e) = a.metadata_map().get("error_message") {
-            m.insert("error_message".into(), e.clone());
-        }
-        a.set_metadata(m);
-    }
-    if let (Some(s), Some(e)) = (a.start_date, a.end_date)
-        && e < s
-    {
-        return Err(Error::invalid(
-            "end_date",
-            "end_date must be after start_date.",
-        ));
-    }
-    if address_changed && a.file_key.is_none() {
-        check_uri(a)?;
-    }
-    if a.play_time_from.is_some() != a.play_time_to.is_some() {
-        return Err(Error::invalid(
-            "play_time_to",
-            "Give both play_time_from and play_time_to, or neither.",
-        ));
-    }
-    Ok(())
-}
-
-fn changed(allowed: &Allowed<impl super::Permission>, asset_id: &str) {
-    let tenant_id = allowed.authed.scope.id().to_string();
-    allowed.state.events.publish(Event::AssetsChanged {
-        tenant_id: tenant_id.clone(),
-        asset_id: Some(asset_id.to_string()),
-    });
-    allowed.state.events.publish(Event::ViewerCommand {
-        tenant_id,
-        command: "reload".into(),
-    });
-}
-
-/// The tenant's time zone.
-async fn tz<P>(allowed: &Allowed<P>) -> Result<chrono_tz::Tz, Error> {
-    Ok(allowed.state.settings(&allowed.authed.scope).await?.tz())
-}
-
-fn not_found() -> Error {
-    Error::NotFound("No asset with this id in this tenant.".into())
-}
-
-/// `POST /api/v3/assets`
+/// `POST /api/v3/assets`: the same pipeline as the Anthias API's (an upload's `uri` from
+/// `file_asset`, another stored file, a YouTube link or remote video to download, an address).
 async fn create(
     allowed: Allowed<perm::AssetsCreate>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let input = parse_input(&body, true)?;
-    let mut a = Asset::new(&allowed.authed.scope);
-    if input.mimetype.as_deref() == Some("video") && input.duration.is_none() {
-        a.duration = Some(0);
-    } else {
-        a.duration = Some(10);
-    }
-    apply(&mut a, input)?;
-    let (scope, actor) = (allowed.authed.scope.clone(), allowed.authed.actor.clone());
-    let row = a.clone();
-    let saved = allowed
-        .state
-        .db
-        .write(&scope.clone(), move |c| {
-            store::insert(c, &scope, &row)?;
-            audit::record(
-                c,
-                &scope,
-                &actor,
-                "asset.created",
-                Some(("asset", &row.asset_id)),
-                json!({ "name": row.name }),
-            )?;
-            store::get(c, &scope, &row.asset_id)?.ok_or_else(not_found)
-        })
-        .await?;
-    changed(&allowed, &saved.asset_id);
-    Ok(HttpResponse::Created().json(view(&saved, tz(&allowed).await?)))
+    let changes = parse_input(&body, true)?;
+    let ctx = allowed.ctx();
+    let saved = assets::create(&ctx, Dialect::V3, changes).await?;
+    Ok(HttpResponse::Created().json(view(&saved, ctx.tz())))
 }
 
 /// `GET /api/v3/assets/{id}`
 async fn get(allowed: Allowed<perm::AssetsView>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let (scope, id) = (allowed.authed.scope.clone(), id.into_inner());
-    let a = allowed
-        .state
-        .db
-        .read(&allowed.authed.scope, move |c| store::get(c, &scope, &id))
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(view(&a, tz(&allowed).await?)))
+    let ctx = allowed.ctx();
+    let a = assets::get(&ctx, &id).await.map_err(not_found)?;
+    Ok(HttpResponse::Ok().json(view(&a, ctx.tz())))
 }
 
 /// `PATCH /api/v3/assets/{id}`
@@ -655,42 +423,12 @@ async fn update(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let input = parse_input(&body, false)?;
-    let fields: Vec<String> = body
-        .as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
-    let (scope, actor, id) = (
-        allowed.authed.scope.clone(),
-        allowed.authed.actor.clone(),
-        id.into_inner(),
-    );
-    let saved = allowed
-        .state
-        .db
-        .write(&allowed.authed.scope, move |c| {
-            let mut a = store::get_locked(c, &scope, &id)?.ok_or_else(not_found)?;
-            if input.mimetype.is_some() && input.mimetype != a.mimetype && a.file_key.is_some() {
-                return Err(Error::invalid(
-                    "mimetype",
-                    "The type of an uploaded file cannot be changed.",
-                ));
-            }
-            apply(&mut a, input)?;
-            store::update(c, &scope, &a)?;
-            audit::record(
-                c,
-                &scope,
-                &actor,
-                "asset.updated",
-                Some(("asset", &a.asset_id)),
-                json!({ "fields": fields }),
-            )?;
-            store::get(c, &scope, &a.asset_id)?.ok_or_else(not_found)
-        })
-        .await?;
-    changed(&allowed, &saved.asset_id);
-    Ok(HttpResponse::Ok().json(view(&saved, tz(&allowed).await?)))
+    let changes = parse_input(&body, false)?;
+    let ctx = allowed.ctx();
+    let saved = assets::update(&ctx, Dialect::V3, &id, changes)
+        .await
+        .map_err(not_found)?;
+    Ok(HttpResponse::Ok().json(view(&saved, ctx.tz())))
 }
 
 /// `DELETE /api/v3/assets/{id}`: the row (with its share links), then its files.
@@ -698,34 +436,29 @@ async fn delete(
     allowed: Allowed<perm::AssetsDelete>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, actor, id) = (
-        allowed.authed.scope.clone(),
-        allowed.authed.actor.clone(),
-        id.into_inner(),
-    );
-    let gone = allowed
-        .state
-        .db
-        .write(&allowed.authed.scope, move |c| {
-            let a = store::get(c, &scope, &id)?.ok_or_else(not_found)?;
-            store::delete(c, &scope, &id)?;
-            audit::record(
-                c,
-                &scope,
-                &actor,
-                "asset.deleted",
-                Some(("asset", &id)),
-                json!({ "name": a.name }),
-            )?;
-            Ok(a)
-        })
-        .await?;
-    for key in [&gone.file_key, &gone.thumbnail_key].into_iter().flatten() {
-        if let Err(e) = allowed.state.storage.operator().delete(key).await {
-            tracing::warn!(%key, error = %e, "could not delete an asset's file; the collector will");
-        }
+    assets::delete(&allowed.ctx(), &id)
+        .await
+        .map_err(not_found)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct OrderBody {
+    ids: Vec<String>,
+}
+
+/// `POST /api/v3/assets/order` `{"ids": [...]}`: the listed assets take positions 0, 1, …
+/// in that order; unknown ids are ignored, unlisted assets keep theirs.
+async fn order(
+    allowed: Allowed<perm::AssetsEdit>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let body: OrderBody = serde_json::from_value(body.into_inner())
+        .map_err(|_| Error::invalid("ids", "Send {\"ids\": [\"<asset id>\", …]}."))?;
+    if body.ids.len() > 10_000 {
+        return Err(Error::invalid("ids", "At most 10000 ids at once.").into());
     }
-    changed(&allowed, &gone.asset_id);
+    assets::reorder(&allowed.ctx(), body.ids).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -750,47 +483,7 @@ async fn share(
         None => ShareBody::default(),
     };
     let hours = body.expires_in_hours.unwrap_or(168);
-    if !(1..=720).contains(&hours) {
-        return Err(Error::invalid(
-            "expires_in_hours",
-            "expires_in_hours must be between 1 and 720 (30 days).",
-        )
-        .into());
-    }
-    let token = crate::cloud::tokens::random("");
-    let expires_at = Utc::now().naive_utc() + chrono::Duration::hours(hours);
-    let (scope, actor, id) = (
-        allowed.authed.scope.clone(),
-        allowed.authed.actor.clone(),
-        id.into_inner(),
-    );
-    let hash = crate::cloud::tokens::hash(&token);
-    allowed
-        .state
-        .db
-        .write(&allowed.authed.scope, move |c| {
-            store::get(c, &scope, &id)?.ok_or_else(not_found)?;
-            diesel::insert_into(shares::table)
-                .values((
-                    shares::token_hash.eq(&hash),
-                    shares::tenant_id.eq(scope.id()),
-                    shares::asset_id.eq(&id),
-                    shares::created_by.eq(&actor.id),
-                    shares::expires_at.eq(expires_at),
-                    shares::created_at.eq(Utc::now().naive_utc()),
-                ))
-                .execute(c)?;
-            audit::record(
-                c,
-                &scope,
-                &actor,
-                "asset.shared",
-                Some(("asset", &id)),
-                json!({ "expires_at": iso(expires_at) }),
-            )?;
-            Ok(())
-        })
-        .await?;
+    let (token, expires_at) = shares::create(&allowed.ctx(), &id, hours).await?;
     let url = format!("{}/share/{token}", allowed.state.config.public_url());
     Ok(HttpResponse::Created().json(json!({
         "share_url": url,
@@ -804,127 +497,24 @@ async fn unshare(
     allowed: Allowed<perm::AssetsShare>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, actor, id) = (
-        allowed.authed.scope.clone(),
-        allowed.authed.actor.clone(),
-        id.into_inner(),
-    );
-    let revoked = allowed
-        .state
-        .db
-        .write(&allowed.authed.scope, move |c| {
-            store::get(c, &scope, &id)?.ok_or_else(not_found)?;
-            let n = diesel::delete(
-                shares::table
-                    .filter(shares::tenant_id.eq(scope.id()))
-                    .filter(shares::asset_id.eq(&id)),
-            )
-            .execute(c)?;
-            audit::record(
-                c,
-                &scope,
-                &actor,
-                "asset.unshared",
-                Some(("asset", &id)),
-                json!({ "links": n }),
-            )?;
-            Ok(n)
-        })
-        .await?;
+    let revoked = shares::revoke(&allowed.ctx(), &id).await?;
     Ok(HttpResponse::Ok().json(json!({ "revoked": revoked })))
 }
 
-/// `POST /api/v3/assets/{id}/duplicate`: a copy named "<name> (Copy)", with its own copy of
-/// the file (so deleting either leaves the other whole), within the storage quota.
+/// `POST /api/v3/assets/{id}/duplicate`: a copy named "<name> (Copy)" with its own file.
 async fn duplicate(
     allowed: Allowed<perm::AssetsCreate>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (scope, id) = (allowed.authed.scope.clone(), id.into_inner());
-    let s = scope.clone();
-    let (original, headroom) = allowed
-        .state
-        .db
-        .read(&scope, move |c| {
-            let a = store::get(c, &s, &id)?.ok_or_else(not_found)?;
-            Ok((a, quota::headroom(c, &s)?))
-        })
-        .await?;
-    let size = original.file_size.unwrap_or(0).max(0) as u64;
-    quota::ensure_room(headroom, size)?;
-    let mut copy = original.clone();
-    copy.asset_id = store::new_asset_id();
-    copy.name = Some(format!(
-        "{} (Copy)",
-        original.name.clone().unwrap_or_default()
-    ));
-    copy.created_at = Utc::now().naive_utc();
-    copy.updated_at = copy.created_at;
-    copy.thumbnail_key = None;
-    let mut placed = None;
-    if let Some(key) = &original.file_key {
-        let ext = key
-            .rsplit('/')
-            .next()
-            .and_then(|f| f.rfind('.').map(|i| f[i..].to_string()))
-            .unwrap_or_default();
-        let new_key = Storage::tenant_key(&scope, &format!("assets/{}{ext}", copy.asset_id));
-        allowed
-            .state
-            .storage
-            .operator()
-            .copy(key, &new_key)
-            .await
-            .map_err(Error::from)?;
-        if let Some(uri) = &copy.uri {
-            copy.uri = Some(uri.replace(&original.asset_id, &copy.asset_id));
-        }
-        copy.file_key = Some(new_key.clone());
-        placed = Some(new_key);
-    }
-    let (s, actor, row) = (scope.clone(), allowed.authed.actor.clone(), copy.clone());
-    let from = original.asset_id.clone();
-    let saved = allowed
-        .state
-        .db
-        .write(&scope, move |c| {
-            // Checked again inside the write: two copies at once must not both pass.
-            quota::ensure_room(quota::headroom(c, &s)?, size)?;
-            store::insert(c, &s, &row)?;
-            crate::jobs::enqueue_processing(c, &s, &row)?;
-            audit::record(
-                c,
-                &s,
-                &actor,
-                "asset.duplicated",
-                Some(("asset", &row.asset_id)),
-                json!({ "from": from }),
-            )?;
-            store::get(c, &s, &row.asset_id)?.ok_or_else(not_found)
-        })
-        .await;
-    let saved = match saved {
-        Ok(a) => a,
-        Err(e) => {
-            if let Some(key) = placed {
-                let _ = allowed.state.storage.operator().delete(&key).await;
-            }
-            return Err(e.into());
-        }
-    };
-    allowed.state.jobs.wake();
-    changed(&allowed, &saved.asset_id);
-    Ok(HttpResponse::Created().json(view(&saved, tz(&allowed).await?)))
+    let ctx = allowed.ctx();
+    let saved = assets::duplicate(&ctx, &id).await.map_err(not_found)?;
+    Ok(HttpResponse::Created().json(view(&saved, ctx.tz())))
 }
 
-/// The share with this token hash: (tenant, asset id, expiry) (binding: lookup = the hash).
-pub fn find_share(
-    c: &mut AnyConnection,
-    hash: &str,
-) -> Result<Option<(String, String, NaiveDateTime)>, Error> {
-    Ok(shares::table
-        .filter(shares::token_hash.eq(hash))
-        .select((shares::tenant_id, shares::asset_id, shares::expires_at))
-        .first(c)
-        .optional()?)
+/// v3's wording of a missing asset.
+fn not_found(e: Error) -> Error {
+    match e {
+        Error::NotFound(_) => Error::NotFound("No asset with this id in this tenant.".into()),
+        other => other,
+    }
 }

@@ -10,177 +10,35 @@ pub mod share;
 pub mod tenants;
 pub mod users;
 
-use std::marker::PhantomData;
-
-use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use futures_util::future::LocalBoxFuture;
-use serde_json::json;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::app::AppState;
-use crate::cloud::principal::{self, Authed};
+use crate::cloud::principal::Authed;
 use crate::error::Error;
 
-/// An error in v3's body shape.
-#[derive(Debug)]
-pub struct ApiError(pub Error);
-
-impl From<Error> for ApiError {
-    fn from(e: Error) -> ApiError {
-        ApiError(e)
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.0.status_code()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        let message = if status.is_server_error() {
-            tracing::error!(error = %self.0, code = self.0.code(), "request failed");
-            // Internal details stay in the log.
-            match &self.0 {
-                Error::Pool(_) => "The database is unavailable; try again shortly.".to_string(),
-                _ => "Something went wrong on our side; it has been logged.".to_string(),
-            }
-        } else {
-            self.0.to_string()
-        };
-        let mut error = json!({ "code": self.0.code(), "message": message });
-        if let Some(field) = self.0.field() {
-            error["field"] = field.into();
-        }
-        let mut response = HttpResponse::build(status);
-        if let Error::RateLimited { retry_after, .. } = &self.0 {
-            response.insert_header(("Retry-After", retry_after.to_string()));
-        }
-        if status == StatusCode::UNAUTHORIZED {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
-        }
-        response.json(json!({ "error": error }))
-    }
-}
+pub use crate::api::error::ApiError;
 
 /// Result of a v3 handler.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// A permission a route requires (see `cloud::rbac::PERMISSIONS`).
-pub trait Permission {
-    const NAME: &'static str;
-}
-
-macro_rules! permissions {
-    ($($ty:ident => $name:literal),* $(,)?) => {
-        /// One type per permission, for [`Allowed`].
-        pub mod perm {
-            $(
-                #[doc = concat!("`", $name, "`")]
-                pub struct $ty;
-                impl super::Permission for $ty {
-                    const NAME: &'static str = $name;
-                }
-            )*
-        }
-    };
-}
-
-permissions! {
-    AssetsView => "assets.view",
-    AssetsCreate => "assets.create",
-    AssetsEdit => "assets.edit",
-    AssetsDelete => "assets.delete",
-    AssetsShare => "assets.share",
-    UsersView => "users.view",
-    UsersInvite => "users.invite",
-    UsersManage => "users.manage",
-    TenantSettings => "tenant.settings",
-    ApiKeysManage => "apikeys.manage",
-}
-
-/// A request whose credential holds permission `P` in its tenant.
-pub struct Allowed<P> {
-    pub state: web::Data<AppState>,
-    pub authed: Authed,
-    _permission: PhantomData<P>,
-}
-
-impl<P: Permission> FromRequest for Allowed<P> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = app_state(&req)?;
-            let authed = principal::authenticate(&state, &req, Some(P::NAME)).await?;
-            Ok(Allowed {
-                state,
-                authed,
-                _permission: PhantomData,
-            })
-        })
-    }
-}
-
-/// A request with a valid credential, whatever it may do (sign-out, who-am-I).
-pub struct SignedIn {
-    pub state: web::Data<AppState>,
-    pub authed: Authed,
-}
-
-impl FromRequest for SignedIn {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = app_state(&req)?;
-            let authed = principal::authenticate(&state, &req, None).await?;
-            Ok(SignedIn { state, authed })
-        })
-    }
-}
-
-fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| Error::Internal("application state missing".into()))?;
-    if state.cloud.is_none() {
-        return Err(Error::NotFound(
-            "API v3 is served in cloud mode; this server runs in device mode (API v1–v2 at /api/v2/)."
-                .into(),
-        )
-        .into());
-    }
-    Ok(state)
-}
+pub use crate::api::extract::{Allowed, SignedIn, cloud_state as app_state};
+pub use crate::domain::permission::perm;
 
 /// Every permission the request's credential holds.
 pub async fn held(state: &AppState, authed: &Authed) -> Result<Vec<&'static str>, Error> {
     let rbac = &cloud(state).rbac;
     let mut out = Vec::new();
-    for p in crate::cloud::rbac::PERMISSIONS {
+    for p in crate::domain::permission::Permission::ALL {
         if rbac
             .check(
                 &authed.principal.subject(),
                 authed.scope.id(),
                 &authed.grant,
-                p,
+                p.as_str(),
             )
             .await?
         {
-            out.push(*p);
+            out.push(p.as_str());
         }
     }
     Ok(out)

@@ -7,7 +7,7 @@ use chrono::Utc;
 use crate::app::AppState;
 use crate::cloud::mail::escape;
 use crate::db::Binding;
-use crate::services::assets::Asset;
+use crate::db::models::asset::Asset;
 use crate::tenancy::TenantScope;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -31,7 +31,7 @@ async fn find(state: &AppState, token: &str) -> Found {
         let Some((tenant, asset_id, expires)) = state
             .db
             .bound(Binding::lookup(hash), move |c| {
-                super::assets::find_share(c, &h)
+                crate::db::models::share::find(c, &h)
             })
             .await?
         else {
@@ -54,7 +54,7 @@ async fn find(state: &AppState, token: &str) -> Found {
                 if !active {
                     return Ok(None);
                 }
-                crate::services::assets::get(c, &s, &asset_id)
+                crate::db::models::asset::get(c, &s, &asset_id)
             })
             .await?;
         Ok::<_, crate::error::Error>(asset.map_or(Found::Missing, |a| Found::Live(Box::new(a))))

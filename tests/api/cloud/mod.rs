@@ -4,6 +4,7 @@
 mod assets;
 mod auth;
 mod isolation;
+mod pipeline;
 mod roles;
 mod security;
 
@@ -175,9 +176,9 @@ pub async fn stored_picture(
     tenant_id: &str,
     name: &str,
     bytes: &[u8],
-) -> signate::services::assets::Asset {
+) -> signate::db::models::asset::Asset {
     let scope = signate::tenancy::TenantScope::new(tenant_id);
-    let mut row = signate::services::assets::Asset::new(&scope);
+    let mut row = signate::db::models::asset::Asset::new(&scope);
     let file = format!("{}.png", row.asset_id);
     let key = signate::storage::Storage::tenant_key(&scope, &format!("assets/{file}"));
     app.state
@@ -195,7 +196,7 @@ pub async fn stored_picture(
     app.state
         .db
         .write(&scope, move |c| {
-            signate::services::assets::insert(c, &s, &r)
+            signate::db::models::asset::insert(c, &s, &r)
         })
         .await
         .unwrap();

@@ -1,14 +1,19 @@
-//! Errors in the body shapes Anthias clients parse: `{"field": ["message"]}` for validation,
-//! `{"detail": "…"}` for DRF's own errors, `{"error": "…"}` where upstream raised (upstream
-//! says 500 for bad input; we say 400 with the same body), and `{"message": "…"}` for display
-//! power.
+//! The two error bodies of the HTTP layer, both built from the service layer's one
+//! [`Error`]:
+//! - [`LegacyError`], the shapes Anthias clients (and the player) parse: `{"field": ["message"]}`
+//!   for validation, `{"detail": "…"}` for DRF's own errors, `{"error": "…"}` where upstream
+//!   raised (upstream says 500 for bad input; we say 400 with the same body), and
+//!   `{"message": "…"}` for display power;
+//! - [`ApiError`], API v3's `{"error": {"code", "message", "field"?}}`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::fields::ErrorMap;
 use crate::error::Error;
+
+/// Validation errors by field, as DRF serializers answer them.
+pub type ErrorMap = Map<String, Value>;
 
 /// A response to a failed legacy request.
 #[derive(Debug)]
@@ -141,5 +146,53 @@ impl From<Error> for LegacyError {
                 )
             }
         }
+    }
+}
+
+/// An error in v3's body shape.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        ApiError(e)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self.0, code = self.0.code(), "request failed");
+            // Internal details stay in the log.
+            match &self.0 {
+                Error::Pool(_) => "The database is unavailable; try again shortly.".to_string(),
+                _ => "Something went wrong on our side; it has been logged.".to_string(),
+            }
+        } else {
+            self.0.to_string()
+        };
+        let mut error = json!({ "code": self.0.code(), "message": message });
+        if let Some(field) = self.0.field() {
+            error["field"] = field.into();
+        }
+        let mut response = HttpResponse::build(status);
+        if let Error::RateLimited { retry_after, .. } = &self.0 {
+            response.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(json!({ "error": error }))
     }
 }

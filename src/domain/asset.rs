@@ -1,0 +1,198 @@
+//! What an asset is and where its content may be: the asset kind every API version parses its
+//! `mimetype` into, and the one rule for the address a screen will be asked to open. Pure:
+//! no I/O, unit-tested here.
+
+use url::Url;
+
+/// What a screen does with an asset. Anthias stores the kind as a free-form `mimetype` and
+/// branches on substrings (`"video" in mimetype`), so [`Kind::of`] reads it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Image,
+    Video,
+    Webpage,
+    /// A live stream (RTSP camera, HLS, …) the player opens or relays.
+    Streaming,
+    /// A YouTube link; downloaded by a job and stored as a `video`.
+    YouTube,
+}
+
+impl Kind {
+    /// Every kind, as v3 names them.
+    pub const ALL: [Kind; 5] = [
+        Kind::Image,
+        Kind::Video,
+        Kind::Webpage,
+        Kind::Streaming,
+        Kind::YouTube,
+    ];
+
+    /// The stored `mimetype` this kind is written as.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Image => "image",
+            Kind::Video => "video",
+            Kind::Webpage => "webpage",
+            Kind::Streaming => "streaming",
+            Kind::YouTube => "youtube_asset",
+        }
+    }
+
+    /// The exact name (v3 accepts only these).
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// How Anthias reads a stored or legacy `mimetype`: `youtube_asset` and `streaming` by
+    /// name, then any mimetype containing `video` or `image` (`video/mp4`, `image`), and
+    /// everything else is shown as a web page.
+    pub fn of(mimetype: &str) -> Kind {
+        if let Some(k) = Kind::parse(mimetype) {
+            return k;
+        }
+        if mimetype.contains("youtube") {
+            Kind::YouTube
+        } else if mimetype.contains("video") {
+            Kind::Video
+        } else if mimetype.contains("image") {
+            Kind::Image
+        } else if mimetype.contains("streaming") {
+            Kind::Streaming
+        } else {
+            Kind::Webpage
+        }
+    }
+
+    /// Pictures and videos are files we keep; the rest are addresses screens open.
+    pub fn is_file(self) -> bool {
+        matches!(self, Kind::Image | Kind::Video)
+    }
+
+    /// Schemes an address of this kind may use. Streams take the stream protocols; everything
+    /// else is http(s), plus `rtsp` which Anthias's `validate_url` accepts for any asset (the
+    /// player hands it to the stream path). Never `javascript:`, `file:` or `data:`.
+    pub fn schemes(self) -> &'static [&'static str] {
+        match self {
+            Kind::Streaming => STREAM_SCHEMES,
+            _ => &["http", "https", "rtsp"],
+        }
+    }
+}
+
+/// Stream protocols a screen (or our relay) can open.
+pub const STREAM_SCHEMES: &[&str] = &[
+    "rtsp", "rtsps", "rtmp", "rtmps", "srt", "udp", "rtp", "http", "https",
+];
+
+/// Why an address is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressError {
+    /// Not a URL with a host.
+    Malformed,
+    /// A scheme this kind may not use.
+    Scheme,
+    /// A YouTube asset that does not point at YouTube.
+    NotYouTube,
+}
+
+/// The one rule for an address a screen will open: a URL with a host, in a scheme its kind
+/// allows; a YouTube asset must point at YouTube.
+pub fn check_address(kind: Kind, uri: &str) -> Result<Url, AddressError> {
+    let url = Url::parse(uri).map_err(|_| AddressError::Malformed)?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(AddressError::Malformed);
+    }
+    if !kind.schemes().contains(&url.scheme()) {
+        return Err(AddressError::Scheme);
+    }
+    if kind == Kind::YouTube && !is_youtube(&url) {
+        return Err(AddressError::NotYouTube);
+    }
+    Ok(url)
+}
+
+fn is_youtube(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+        && matches!(
+            url.host_str(),
+            Some(
+                "youtube.com"
+                    | "www.youtube.com"
+                    | "m.youtube.com"
+                    | "music.youtube.com"
+                    | "youtu.be"
+            )
+        )
+}
+
+/// The extension of an http(s) URL whose path names a video file: upstream downloads those
+/// instead of streaming them.
+pub fn remote_video_ext(uri: &str) -> Option<String> {
+    let url = Url::parse(uri).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let last = url.path_segments()?.next_back()?.to_ascii_lowercase();
+    let ext = last.rfind('.').map(|i| last[i..].to_string())?;
+    [".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v", ".ogv"]
+        .contains(&ext.as_str())
+        .then_some(ext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_read_like_anthias() {
+        assert_eq!(Kind::of("video"), Kind::Video);
+        assert_eq!(Kind::of("video/mp4"), Kind::Video);
+        assert_eq!(Kind::of("image/png"), Kind::Image);
+        assert_eq!(Kind::of("youtube_asset"), Kind::YouTube);
+        assert_eq!(Kind::of("streaming"), Kind::Streaming);
+        assert_eq!(Kind::of("webpage"), Kind::Webpage);
+        assert_eq!(Kind::of("text/html"), Kind::Webpage);
+        assert_eq!(Kind::parse("video/mp4"), None);
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+            assert_eq!(Kind::of(k.as_str()), k);
+        }
+    }
+
+    #[test]
+    fn addresses_follow_their_kind() {
+        use AddressError::*;
+        assert!(check_address(Kind::Webpage, "https://example.com/a").is_ok());
+        assert!(check_address(Kind::Webpage, "rtsp://cam.local/1").is_ok());
+        assert_eq!(check_address(Kind::Webpage, "rtmp://x/live"), Err(Scheme));
+        assert!(check_address(Kind::Streaming, "rtmp://x/live").is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "javascript://x/%0aalert(1)",
+            "file:///etc/passwd",
+            "data:text/html,hi",
+        ] {
+            for k in Kind::ALL {
+                assert!(check_address(k, bad).is_err(), "{k:?} {bad}");
+            }
+        }
+        assert_eq!(check_address(Kind::Image, "not a url"), Err(Malformed));
+        assert_eq!(check_address(Kind::Image, "http://"), Err(Malformed));
+        assert!(check_address(Kind::YouTube, "https://www.youtube.com/watch?v=x").is_ok());
+        assert!(check_address(Kind::YouTube, "https://youtu.be/x").is_ok());
+        assert_eq!(
+            check_address(Kind::YouTube, "https://vimeo.com/1"),
+            Err(NotYouTube)
+        );
+    }
+
+    #[test]
+    fn remote_videos_are_known_by_extension() {
+        assert_eq!(
+            remote_video_ext("https://x.org/a/B.MP4?x=1").as_deref(),
+            Some(".mp4")
+        );
+        assert_eq!(remote_video_ext("https://x.org/a/b.html"), None);
+        assert_eq!(remote_video_ext("rtsp://x.org/a.mp4"), None);
+    }
+}
