@@ -251,13 +251,19 @@ fn check(
     let Some(first) = errors.first() else {
         return Ok(template.to_string());
     };
-    let pointer = shown_pointer(first.instance_path().as_str());
+    // The first mismatch leads; a couple more help tell a rename from a removal.
+    let shown: Vec<String> = errors
+        .iter()
+        .take(3)
+        .map(|e| format!("at {}: {e}", shown_pointer(e.instance_path().as_str())))
+        .collect();
     let more = match errors.len() {
-        1 => String::new(),
-        n => format!(" (and {} more)", n - 1),
+        n if n > 3 => format!("; and {} more", n - 3),
+        _ => String::new(),
     };
     Err(format!(
-        "at {pointer}: {first}{more}; the document's schema: {place} (keyword {})",
+        "{}{more}; the document's schema: {place} (keyword {})",
+        shown.join("; "),
         first.schema_path().as_str()
     ))
 }
