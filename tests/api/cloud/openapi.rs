@@ -816,6 +816,22 @@ async fn asset_answers_match_the_document() {
     assert_eq!(b["revoked"], 1);
     c.delete(404, &format!("{missing}/shares"), me).await;
 
+    // A stored file's link serves the file: whole, in part, not again, not past its end.
+    let link = c.post(201, &format!("{stored}/share"), me, None).await;
+    let file = format!("/share/{}/content", link["share_token"].as_str().unwrap());
+    for (header, value, status) in [
+        ("Accept", "*/*", 200),
+        ("Range", "bytes=0-3", 206),
+        ("If-None-Match", "*", 304),
+        ("Range", "bytes=100-200", 416),
+    ] {
+        let req = c
+            .request(Method::GET, &file, None, None)
+            .header(header, value);
+        let (s, _) = c.send(req).await;
+        assert_eq!(s, status, "GET {file} with {header}: {value}");
+    }
+
     // Copies: of a page, of a stored file.
     c.post(201, &format!("{menu}/duplicate"), me, None).await;
     c.post(201, &format!("{stored}/duplicate"), me, None).await;
