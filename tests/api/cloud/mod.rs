@@ -4,6 +4,7 @@
 mod assets;
 mod auth;
 mod isolation;
+mod openapi;
 mod pipeline;
 mod roles;
 mod security;
