@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { can, isCloud } from "./account";
 import { api, type Asset, type DeviceSettings, type Session } from "./api";
+import { assetApi } from "./assetApi";
 import { Live } from "./live";
 
 interface State {
@@ -31,7 +32,7 @@ export function useStore(): State {
 
 export async function loadAssets(): Promise<void> {
   try {
-    set({ assets: await api.assets(), loadError: null });
+    set({ assets: await assetApi().list(), loadError: null });
   } catch (e) {
     set({ loadError: e instanceof Error ? e.message : String(e) });
   }
