@@ -43,10 +43,8 @@ const v3: AssetApi = {
     return all;
   },
   create: (a) => call<V3Asset>("POST", "/api/v3/assets", a).then(fromV3),
-  // v3 does not take the `uri` file_asset answers yet (it wants an http(s) URL; the server
-  // is getting one creation pipeline for both APIs). Until then uploads become assets via v2,
-  // with `ext`; afterwards this is `v3.create` without it.
-  createUploaded: (a) => v2.createUploaded(a),
+  // The same pipeline as v2's on the server: the `uri` and `ext` file_asset answered.
+  createUploaded: (a) => call<V3Asset>("POST", "/api/v3/assets", a).then(fromV3),
   update: (id, p) => call<V3Asset>("PATCH", at("/api/v3/assets", id), p).then(fromV3),
   remove: (id) => call<null>("DELETE", at("/api/v3/assets", id)),
   order: (ids) => call<null>("POST", "/api/v3/assets/order", { ids }),
