@@ -5,9 +5,9 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use crate::api::legacy::body;
 use crate::api::error::LegacyError;
 use crate::api::extract::{Device, OpenDevice};
+use crate::api::legacy::body;
 use crate::auth::{password, session};
 
 /// Every route of the UI's own API.

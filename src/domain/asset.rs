@@ -115,7 +115,13 @@ fn is_youtube(url: &Url) -> bool {
     matches!(url.scheme(), "http" | "https")
         && matches!(
             url.host_str(),
-            Some("youtube.com" | "www.youtube.com" | "m.youtube.com" | "music.youtube.com" | "youtu.be")
+            Some(
+                "youtube.com"
+                    | "www.youtube.com"
+                    | "m.youtube.com"
+                    | "music.youtube.com"
+                    | "youtu.be"
+            )
         )
 }
 
@@ -160,7 +166,12 @@ mod tests {
         assert!(check_address(Kind::Webpage, "rtsp://cam.local/1").is_ok());
         assert_eq!(check_address(Kind::Webpage, "rtmp://x/live"), Err(Scheme));
         assert!(check_address(Kind::Streaming, "rtmp://x/live").is_ok());
-        for bad in ["javascript:alert(1)", "javascript://x/%0aalert(1)", "file:///etc/passwd", "data:text/html,hi"] {
+        for bad in [
+            "javascript:alert(1)",
+            "javascript://x/%0aalert(1)",
+            "file:///etc/passwd",
+            "data:text/html,hi",
+        ] {
             for k in Kind::ALL {
                 assert!(check_address(k, bad).is_err(), "{k:?} {bad}");
             }
@@ -169,12 +180,18 @@ mod tests {
         assert_eq!(check_address(Kind::Image, "http://"), Err(Malformed));
         assert!(check_address(Kind::YouTube, "https://www.youtube.com/watch?v=x").is_ok());
         assert!(check_address(Kind::YouTube, "https://youtu.be/x").is_ok());
-        assert_eq!(check_address(Kind::YouTube, "https://vimeo.com/1"), Err(NotYouTube));
+        assert_eq!(
+            check_address(Kind::YouTube, "https://vimeo.com/1"),
+            Err(NotYouTube)
+        );
     }
 
     #[test]
     fn remote_videos_are_known_by_extension() {
-        assert_eq!(remote_video_ext("https://x.org/a/B.MP4?x=1").as_deref(), Some(".mp4"));
+        assert_eq!(
+            remote_video_ext("https://x.org/a/B.MP4?x=1").as_deref(),
+            Some(".mp4")
+        );
         assert_eq!(remote_video_ext("https://x.org/a/b.html"), None);
         assert_eq!(remote_video_ext("rtsp://x.org/a.mp4"), None);
     }

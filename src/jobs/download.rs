@@ -9,10 +9,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::services::context::Core;
+use crate::db::models::asset;
 use crate::events::Event;
 use crate::services::content::{self, FetchError};
-use crate::services::{assets, quota};
+use crate::services::context::Core;
+use crate::services::quota;
 use crate::storage::{Storage, Stored};
 
 /// The job kind.
@@ -35,7 +36,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let (s, id) = (scope.clone(), d.asset_id.clone());
     let Some(asset) = state
         .db
-        .read(&scope, move |c| assets::get(c, &s, &id))
+        .read(&scope, move |c| asset::get(c, &s, &id))
         .await?
     else {
         return Ok(()); // deleted meanwhile: nothing left to do
@@ -71,7 +72,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let kept = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get_locked(c, &s, &id)? else {
+            let Some(mut a) = asset::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             a.file_key = Some(k);
@@ -85,7 +86,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
             let mut meta = a.metadata_map();
             meta.remove("error_message");
             a.set_metadata(meta);
-            assets::update(c, &s, &a)?;
+            asset::update(c, &s, &a)?;
             super::enqueue_processing(c, &s, &a)?;
             Ok(true)
         })
@@ -215,7 +216,7 @@ pub async fn gave_up(state: &Core, job: &Job, message: &str) {
     let updated = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get_locked(c, &s, &id)? else {
+            let Some(mut a) = asset::get_locked(c, &s, &id)? else {
                 return Ok(());
             };
             a.is_processing = false;
@@ -223,7 +224,7 @@ pub async fn gave_up(state: &Core, job: &Job, message: &str) {
             meta.insert("error_message".into(), msg.into());
             meta.insert("failed_at".into(), Utc::now().to_rfc3339().into());
             a.set_metadata(meta);
-            assets::update(c, &s, &a)
+            asset::update(c, &s, &a)
         })
         .await;
     if let Err(e) = updated {

@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::services::context::Core;
-use crate::events::Event;
 use crate::db::models::asset::{self, Asset};
+use crate::events::Event;
+use crate::services::context::Core;
 use crate::storage::Storage;
 
 /// The job kind.
@@ -65,7 +65,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let (s, id) = (scope.clone(), n.asset_id.clone());
     let Some(asset) = state
         .db
-        .read(&scope, move |c| assets::get(c, &s, &id))
+        .read(&scope, move |c| asset::get(c, &s, &id))
         .await?
     else {
         return Ok(());
@@ -84,7 +84,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
         .db
         .write(&scope, move |c| {
             // Locked, so an edit made meanwhile is neither lost nor able to undo this.
-            let Some(a) = assets::get_locked(c, &s, &id)? else {
+            let Some(a) = asset::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             if a.file_key != old_key {
@@ -114,7 +114,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
                 }
                 (None, None) => {}
             }
-            assets::set_file(
+            asset::set_file(
                 c,
                 &s,
                 &id,
@@ -157,10 +157,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
 }
 
 /// The converted file's (key, size, sha256), or `None` when the file is fine as it is.
-async fn convert(
-    state: &Core,
-    asset: &Asset,
-) -> Result<Option<(String, u64, String)>, Failure> {
+async fn convert(state: &Core, asset: &Asset) -> Result<Option<(String, u64, String)>, Failure> {
     let Some(key) = asset.file_key.clone() else {
         return Ok(None);
     };

@@ -9,9 +9,9 @@ use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::services::context::Core;
-use crate::events::Event;
 use crate::db::models::asset;
+use crate::events::Event;
+use crate::services::context::Core;
 use crate::storage::Storage;
 
 /// The job kind.
@@ -41,7 +41,7 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let (s, id) = (scope.clone(), t.asset_id.clone());
     let Some(asset) = state
         .db
-        .read(&scope, move |c| assets::get(c, &s, &id))
+        .read(&scope, move |c| asset::get(c, &s, &id))
         .await?
     else {
         return Ok(());
@@ -87,11 +87,11 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let kept = state
         .db
         .write(&scope, move |c| {
-            let Some(mut a) = assets::get_locked(c, &s, &id)? else {
+            let Some(mut a) = asset::get_locked(c, &s, &id)? else {
                 return Ok(false);
             };
             a.thumbnail_key = Some(k);
-            assets::update(c, &s, &a)?;
+            asset::update(c, &s, &a)?;
             Ok(true)
         })
         .await?;

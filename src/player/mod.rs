@@ -14,8 +14,8 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::api::extract::Device;
 use crate::api::error::LegacyError;
+use crate::api::extract::Device;
 
 /// The asset on screen per tenant (absent: nothing reported, or nothing playing).
 #[derive(Default)]

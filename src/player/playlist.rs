@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use super::Screen;
 use crate::api::error::LegacyError;
+use crate::db::models::asset::Asset;
 use crate::domain::headers;
 use crate::domain::schedule::{PlayDays, clamp_refresh_interval, format_time, parse_time};
-use crate::db::models::asset::{self, Asset};
 
 #[derive(Serialize)]
 struct Playlist {
@@ -108,12 +108,7 @@ pub fn item(a: &Asset) -> Option<Item> {
 /// `GET /api/player/playlist`
 pub async fn get(screen: Screen) -> Result<HttpResponse, LegacyError> {
     let dev = screen.0;
-    let scope = dev.scope.clone();
-    let mut rows = dev
-        .state
-        .db
-        .read(&dev.scope, move |c| assets::list(c, &scope))
-        .await?;
+    let mut rows = crate::services::assets::list(&dev.ctx()).await?;
     rows.retain(|a| a.schedule().is_candidate());
     // Stable: ties keep insertion order, as upstream's viewer does.
     rows.sort_by_key(|a| a.play_order);

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::services::context::Core;
-use crate::tenancy::TenantScope;
 use crate::domain::power::display_on;
+use crate::services::context::Core;
 use crate::services::settings::DeviceSettings;
+use crate::tenancy::TenantScope;
 
 /// What the display should be: `on`/`off` while the schedule is enabled, else nothing to do.
 fn display_state(s: &DeviceSettings) -> Option<String> {

@@ -41,17 +41,11 @@ async fn with_asset(state: &crate::app::AppState, tenant: &str, event: &Event) -
         return frame(event);
     };
     let scope = crate::tenancy::TenantScope::new(tenant);
-    let (s, id) = (scope.clone(), id.to_string());
-    let found = state
-        .db
-        .read(&scope, move |c| crate::db::models::asset::get(c, &s, &id))
-        .await;
-    match found
-        .ok()
-        .flatten()
-        .as_ref()
-        .and_then(super::playlist::item)
-    {
+    let found = match state.ctx(&scope).await {
+        Ok(ctx) => crate::services::assets::get(&ctx, id).await.ok(),
+        Err(_) => None,
+    };
+    match found.as_ref().and_then(super::playlist::item) {
         Some(item) => json!({"type": "command", "command": command, "asset": item}).to_string(),
         None => frame(event),
     }

@@ -6,7 +6,7 @@
 //! Anthias's API versions differ in a few rules (unique names, re-indexing, video durations);
 //! [`Dialect`] names them in one table instead of `if version == …` across handlers.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{Datelike, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::db::models::asset::{self, Asset};
@@ -55,9 +55,10 @@ impl Dialect {
         self != Dialect::V3
     }
 
-    /// Both daily times or neither (v2 and v3; the older versions have no such fields).
+    /// Both daily times or neither (v2; v3 says it its own way; the older versions have no
+    /// such fields).
     fn checks_window(self) -> bool {
-        matches!(self, Dialect::V2 | Dialect::V3)
+        self == Dialect::V2
     }
 
     /// v1 and v1.1 take `is_processing` from the client and ignore `play_order`.
@@ -233,6 +234,12 @@ fn check(a: &Asset, dialect: Dialect) -> Result<(), Error> {
             "end_date must be after start_date.",
         ));
     }
+    if dialect == Dialect::V3 && a.play_time_from.is_some() != a.play_time_to.is_some() {
+        return Err(Error::invalid(
+            "play_time_to",
+            "Give both play_time_from and play_time_to, or neither.",
+        ));
+    }
     if dialect.checks_window() {
         let msg = "play_time_from and play_time_to must be set together.";
         match (&a.play_time_from, &a.play_time_to) {
@@ -250,9 +257,7 @@ fn check_uri(kind: Kind, uri: &str) -> Result<url::Url, Error> {
         Error::invalid(
             "uri",
             match (e, kind) {
-                (AddressError::NotYouTube, _) => {
-                    "A youtube_asset URI must point at a YouTube URL."
-                }
+                (AddressError::NotYouTube, _) => "A youtube_asset URI must point at a YouTube URL.",
                 (_, Kind::Streaming) => {
                     "uri must be a stream URL (rtsp, rtsps, rtmp, rtmps, srt, udp, rtp or http(s))."
                 }
@@ -281,10 +286,11 @@ pub async fn get(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
 
 /// Every asset of the tenant, in insertion order.
 pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<Asset>, Error> {
-    ctx.read(|c, s| asset::list(c, s)).await
+    ctx.read(asset::list).await
 }
 
 /// A filtered, ordered page of the tenant's assets, with each row's internal id (v3 listing).
+#[cfg(feature = "postgres")]
 pub async fn search(ctx: &Ctx<'_>, search: asset::Search) -> Result<Vec<(i64, Asset)>, Error> {
     ctx.read(move |c, s| asset::search(c, s, &search)).await
 }
@@ -305,7 +311,7 @@ pub async fn create(ctx: &Ctx<'_>, dialect: Dialect, changes: Changes) -> Result
         // v3's defaults: a video plays to its end, anything else for ten seconds.
         let video = changes.mimetype.as_deref() == Some(Kind::Video.as_str());
         a.duration = Some(if video { 0 } else { 10 });
-        // Appended after the active playlist unless a place was asked for.
+        // Appended after the tenant's other assets unless a place was asked for.
         a.play_order = i32::MAX;
     }
     let given_duration = changes.duration;
@@ -472,7 +478,7 @@ pub async fn create(ctx: &Ctx<'_>, dialect: Dialect, changes: Changes) -> Result
                 row.name = Some(name);
             }
             if row.play_order == i32::MAX {
-                row.play_order = asset::active_count(c, scope, Utc::now(), tz)?;
+                row.play_order = asset::next_position(c, scope)?;
             }
             asset::insert(c, scope, &row)?;
             if let Some(d) = &download {
@@ -657,6 +663,53 @@ pub async fn duplicate(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     Ok(saved)
 }
 
+/// The device setting `default_assets`: upstream adds its three stock web pages when it is
+/// switched on, and removes every `default_*` asset when it is switched off.
+pub async fn set_default_assets(ctx: &Ctx<'_>, on: bool, duration: i64) -> Result<(), Error> {
+    ctx.write(move |c, scope| {
+        if on {
+            for a in default_assets(scope, duration) {
+                asset::insert(c, scope, &a)?;
+            }
+        } else {
+            for a in asset::list(c, scope)? {
+                if a.asset_id.starts_with("default_") {
+                    asset::delete(c, scope, &a.asset_id)?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    ctx.publish_assets_changed(None);
+    Ok(())
+}
+
+/// Anthias's stock `default_assets.yml`: shown for six years from now, enabled.
+fn default_assets(scope: &crate::tenancy::TenantScope, duration: i64) -> Vec<Asset> {
+    let now = Utc::now().naive_utc();
+    let end = now.with_year(now.year() + 6).unwrap_or(now);
+    [
+        ("Screenly Weather Widget", "https://weather.srly.io"),
+        ("Screenly Clock Widget", "https://clock.srly.io"),
+        ("Hacker News", "https://news.ycombinator.com"),
+    ]
+    .into_iter()
+    .map(|(name, uri)| {
+        let mut a = Asset::new(scope);
+        a.asset_id = format!("default_{}", asset::new_asset_id());
+        a.name = Some(name.into());
+        a.uri = Some(uri.into());
+        a.mimetype = Some(Kind::Webpage.as_str().into());
+        a.start_date = Some(now);
+        a.end_date = Some(end);
+        a.duration = Some(duration);
+        a.is_enabled = true;
+        a
+    })
+    .collect()
+}
+
 /// Copies a stored file to `assets/<asset_id><ext>` of the tenant; returns the new key.
 async fn copy_file(ctx: &Ctx<'_>, key: &str, asset_id: &str) -> Result<String, Error> {
     let ext = key
@@ -695,7 +748,10 @@ mod tests {
             ..Changes::default()
         };
         assert_eq!(
-            moved.apply(&mut a.clone(), Dialect::V3).unwrap_err().field(),
+            moved
+                .apply(&mut a.clone(), Dialect::V3)
+                .unwrap_err()
+                .field(),
             Some("uri")
         );
         let retyped = Changes {

@@ -18,8 +18,8 @@ use chrono::{NaiveDateTime, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::db::models::asset::{self, Asset};
+use crate::error::Error;
 use crate::services::settings::{self, DeviceSettings};
 use crate::storage::Storage;
 use crate::tenancy::TenantScope;
@@ -210,7 +210,7 @@ pub async fn create(
     let s = scope.clone();
     let (settings, rows) = db
         .read(scope, move |c| {
-            Ok((settings::load(c, &s)?, assets::list(c, &s)?))
+            Ok((settings::load(c, &s)?, asset::list(c, &s)?))
         })
         .await?;
     // Credentials stay on the device: a backup can be downloaded and passed around.
@@ -457,7 +457,7 @@ fn copy_entry(entry: &mut impl Read, to: &Path) -> Result<(), RestoreError> {
 /// Restores the tenant from a local archive file. Who may sign in stays as it is on the device
 /// (backups carry no password hashes; Anthias's are Django's anyway).
 pub async fn restore(
-    state: &Core,
+    state: &crate::services::context::Core,
     scope: &TenantScope,
     archive: &Path,
     work: &Path,
@@ -513,13 +513,13 @@ pub async fn restore(
     let swapped = state
         .db
         .write(scope, move |c| {
-            let old: Vec<Option<String>> = assets::list(c, &s)?
+            let old: Vec<Option<String>> = asset::list(c, &s)?
                 .into_iter()
                 .flat_map(|a| [a.file_key, a.thumbnail_key])
                 .collect();
-            assets::delete_all(c, &s)?;
+            asset::delete_all(c, &s)?;
             for a in &assets {
-                assets::insert(c, &s, a)?;
+                asset::insert(c, &s, a)?;
                 crate::jobs::enqueue_processing(c, &s, a)?;
             }
             settings::save(c, &s, &settings_new)?;

@@ -54,6 +54,12 @@ impl Core {
         }
     }
 
+    /// A number that moves after every database write of this process, so caches of rendered
+    /// data know they are stale.
+    pub fn write_generation(&self) -> u64 {
+        self.db.generation()
+    }
+
     /// The tenant's device settings.
     pub async fn settings(&self, scope: &TenantScope) -> Result<Arc<DeviceSettings>, Error> {
         if self.config.mode == Mode::Device

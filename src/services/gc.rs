@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use crate::services::context::Core;
 use crate::db::schema::assets;
 use crate::error::Error;
+use crate::services::context::Core;
 use crate::storage::Storage;
 use crate::tenancy::TenantScope;
 

@@ -52,3 +52,10 @@ pub fn headroom(
         None => Ok(None),
     }
 }
+
+/// The tenant's quota and use (see [`headroom`]), in a transaction of its own.
+pub async fn headroom_of(
+    ctx: &crate::services::context::Ctx<'_>,
+) -> Result<Option<(u64, u64)>, Error> {
+    ctx.read(headroom).await
+}

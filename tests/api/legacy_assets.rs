@@ -425,7 +425,8 @@ async fn v1_model_parsing_and_errors(app: TestApp) {
     assert_eq!(b["play_order"], 0, "v1 ignores play_order");
     assert_eq!(b["duration"], "10");
     assert_eq!(b["is_active"], 1);
-    // A bare JSON string body is a model too.
+    // A bare JSON string body is a model too. v1.1 gives a taken name the `-1` suffix
+    // (its view calls `get_unique_name`); v1 keeps the name as it is.
     let res = app
         .client
         .post(app.url("/api/v1.1/assets"))
@@ -433,7 +434,17 @@ async fn v1_model_parsing_and_errors(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 201);
+    let (s, b) = status_json(res).await;
+    assert_eq!((s, b["name"].clone()), (201, json!("Old script-1")), "{b}");
+    let res = app
+        .client
+        .post(app.url("/api/v1/assets"))
+        .form(&[("model", model.to_string())])
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = status_json(res).await;
+    assert_eq!((s, b["name"].clone()), (201, json!("Old script")), "{b}");
     // No model at all: upstream's KeyError body, as a 400.
     let (s, b) = status_json(app.post_json("/api/v1/assets", &json!({"name": "x"})).await).await;
     assert_eq!((s, b), (400, json!({"error": "'model'"})));
@@ -538,7 +549,7 @@ async fn another_tenants_assets_are_invisible(app: TestApp) {
     let s = other.clone();
     app.state
         .db
-        .write(&other, move |c| assets::insert(c, &s, &foreign))
+        .write(&other, move |c| asset::insert(c, &s, &foreign))
         .await
         .unwrap();
     assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
@@ -564,7 +575,7 @@ async fn another_tenants_assets_are_invisible(app: TestApp) {
     let still = app
         .state
         .db
-        .read(&other, move |c| assets::get(c, &s, &id))
+        .read(&other, move |c| asset::get(c, &s, &id))
         .await
         .unwrap()
         .unwrap();

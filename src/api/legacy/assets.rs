@@ -6,17 +6,17 @@ use serde_json::Value;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::Version;
 use super::body::{self, Data};
-use crate::api::error::LegacyError;
 use super::fields::{Fields, Got, NOT_INTEGER, parse_integer};
 use super::views::{AssetV1, AssetV2};
-use super::Version;
+use crate::api::error::LegacyError;
 use crate::api::extract::Device;
 use crate::db::models::asset::Asset;
 use crate::domain::asset::Kind;
 use crate::domain::headers;
 use crate::domain::schedule::{DURATION_S_MAX, PlayDays, REFRESH_INTERVAL_S_MAX, format_time};
-use crate::services::assets::{self, Changes, Dialect};
+use crate::services::assets::{self, Changes};
 
 /// The version's view of one asset.
 fn view(a: &Asset, v: Version, tz: Tz) -> Value {
@@ -38,7 +38,7 @@ pub async fn list(dev: Device, v: Version) -> Result<HttpResponse, LegacyError> 
     // Read the generation before the rows: a write landing in between makes the entry stale
     // at once rather than hiding it.
     let stamp = super::cache::Stamp {
-        generation: dev.state.db.generation(),
+        generation: dev.state.write_generation(),
         tz,
         now,
     };

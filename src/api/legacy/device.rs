@@ -1,20 +1,20 @@
 //! Device endpoints: info, settings, power, display, integrations, addresses, what is playing.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Datelike, Offset, Timelike, Utc};
+use chrono::{Offset, Timelike, Utc};
 use serde_json::{Value, json};
 
+use super::Version;
 use super::body;
-use crate::api::error::LegacyError;
 use super::fields::{Fields, Got};
 use super::views::AssetV1;
-use super::Version;
+use crate::api::error::LegacyError;
 use crate::api::extract::{Device, OpenDevice};
 use crate::auth::password;
 use crate::domain::schedule::{DURATION_S_MAX, parse_time};
 use crate::events::Event;
 use crate::host;
-use crate::db::models::asset;
+use crate::services::assets;
 use crate::services::settings::{DeviceSettings, parse_tz};
 
 /// `GET /api/v1/info` and `GET /api/v2/info`
@@ -264,29 +264,7 @@ pub async fn patch_settings(
     if new.default_assets != old.default_assets {
         // Upstream adds its three stock web pages when switched on, and removes every
         // `default_*` asset when switched off.
-        let (scope, adding, duration) =
-            (dev.scope.clone(), new.default_assets, new.default_duration);
-        dev.state
-            .db
-            .write(&dev.scope, move |c| {
-                if adding {
-                    for a in default_assets(&scope, duration) {
-                        assets::insert(c, &scope, &a)?;
-                    }
-                } else {
-                    for a in assets::list(c, &scope)? {
-                        if a.asset_id.starts_with("default_") {
-                            assets::delete(c, &scope, &a.asset_id)?;
-                        }
-                    }
-                }
-                Ok(())
-            })
-            .await?;
-        dev.state.events.publish(Event::AssetsChanged {
-            tenant_id: dev.scope.id().to_string(),
-            asset_id: None,
-        });
+        assets::set_default_assets(&dev.ctx(), new.default_assets, new.default_duration).await?;
     }
     dev.state
         .save_settings(&dev.scope, new)
@@ -300,31 +278,6 @@ pub async fn patch_settings(
         command: "reload".into(),
     });
     Ok(HttpResponse::Ok().json(json!({ "message": "Settings were successfully saved." })))
-}
-
-/// Anthias's stock `default_assets.yml`: shown for six years from now, enabled.
-fn default_assets(scope: &crate::tenancy::TenantScope, duration: i64) -> Vec<assets::Asset> {
-    let now = Utc::now().naive_utc();
-    let end = now.with_year(now.year() + 6).unwrap_or(now);
-    [
-        ("Screenly Weather Widget", "https://weather.srly.io"),
-        ("Screenly Clock Widget", "https://clock.srly.io"),
-        ("Hacker News", "https://news.ycombinator.com"),
-    ]
-    .into_iter()
-    .map(|(name, uri)| {
-        let mut a = assets::Asset::new(scope);
-        a.asset_id = format!("default_{}", assets::new_asset_id());
-        a.name = Some(name.into());
-        a.uri = Some(uri.into());
-        a.mimetype = Some("webpage".into());
-        a.start_date = Some(now);
-        a.end_date = Some(end);
-        a.duration = Some(duration);
-        a.is_enabled = true;
-        a
-    })
-    .collect()
 }
 
 /// Anthias's `apply_auth_settings`: who may turn authentication on or off, and change the

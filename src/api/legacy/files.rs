@@ -7,8 +7,8 @@ use base64::Engine;
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::api::extract::Device;
 use crate::api::error::LegacyError;
+use crate::api::extract::Device;
 use crate::events::Event;
 use crate::host;
 use crate::services::{backup, quota, uploads};
@@ -112,12 +112,7 @@ pub async fn file_asset(
     // Limits are checked before a byte is stored: the declared size of a chunked upload against
     // the quota and the size limit; a whole upload is cut off as soon as it passes them.
     let max = dev.state.config.max_upload_bytes;
-    let scope = dev.scope.clone();
-    let headroom = dev
-        .state
-        .db
-        .read(&dev.scope, move |c| quota::headroom(c, &scope))
-        .await?;
+    let headroom = quota::headroom_of(&dev.ctx()).await?;
     let room = headroom.map(|(q, used)| q.saturating_sub(used));
     let too_big = || {
         LegacyError::detail(

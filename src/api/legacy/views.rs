@@ -6,9 +6,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::db::models::asset::Asset;
 use crate::domain::headers;
 use crate::domain::schedule::{PlayDays, clamp_refresh_interval, format_time, parse_time};
-use crate::db::models::asset::Asset;
 
 /// DRF's rendering of an aware datetime: ISO 8601 in the device zone, microseconds only when
 /// non-zero, `Z` for a zero offset.

@@ -3,7 +3,7 @@
 //! pipeline with the Anthias API's) are in `services::assets`.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -101,7 +101,12 @@ fn parse_list(q: ListQuery) -> Result<(Search, String), Error> {
         None => None,
         Some("true" | "1") => Some(true),
         Some("false" | "0") => Some(false),
-        Some(_) => return Err(Error::invalid("is_enabled", "is_enabled must be true or false.")),
+        Some(_) => {
+            return Err(Error::invalid(
+                "is_enabled",
+                "is_enabled must be true or false.",
+            ));
+        }
     };
     let after = match &q.cursor {
         Some(c) => {
@@ -194,6 +199,7 @@ const FIELDS: &[&str] = &[
     "play_time_to",
     "tags",
     "metadata",
+    "ext",
 ];
 
 fn parse_input(body: &Value, creating: bool) -> Result<Changes, Error> {
@@ -360,7 +366,19 @@ fn parse_input(body: &Value, creating: bool) -> Result<Changes, Error> {
             ));
         }
     };
+    // The extension an upload's file gets (`file_asset` answers it beside the uri).
+    let ext = match obj.get("ext") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(e)) if crate::services::content::valid_ext(e) => Some(e.clone()),
+        Some(_) => {
+            return Err(Error::invalid(
+                "ext",
+                "ext must be a picture or video extension such as .png or .mp4.",
+            ));
+        }
+    };
     Ok(Changes {
+        ext,
         name,
         uri,
         mimetype,

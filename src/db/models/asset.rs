@@ -300,19 +300,20 @@ pub fn lock_order(conn: &mut AnyConnection, scope: &TenantScope) -> Result<(), E
             Ok(())
         }
         #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(_) => Ok(()),
+        AnyConnection::Sqlite(_) => {
+            let _ = scope;
+            Ok(())
+        }
     }
 }
 
-/// How many of the tenant's assets play at `now`: the position after the active playlist.
-pub fn active_count(
-    conn: &mut AnyConnection,
-    scope: &TenantScope,
-    now: DateTime<Utc>,
-    tz: Tz,
-) -> Result<i32, Error> {
-    let rows = order_rows(conn, scope)?;
-    Ok(rows.iter().filter(|r| r.schedule().is_active(now, tz)).count() as i32)
+/// The position after every asset of the tenant: where an asset is appended.
+pub fn next_position(conn: &mut AnyConnection, scope: &TenantScope) -> Result<i32, Error> {
+    let last: Option<i32> = assets::table
+        .filter(assets::tenant_id.eq(scope.id()))
+        .select(diesel::dsl::max(assets::play_order))
+        .first(conn)?;
+    Ok(last.map_or(0, |p| p.saturating_add(1)))
 }
 
 /// Sets `play_order = i` for the i-th listed id; unknown ids are ignored and unlisted assets
@@ -495,6 +496,7 @@ pub struct Search {
 }
 
 /// Escapes `%`, `_` and `\` for LIKE (backslash is PostgreSQL's default escape).
+#[cfg(feature = "postgres")]
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -504,6 +506,7 @@ fn like_escape(s: &str) -> String {
 /// One page of `search`, with each row's internal id (the cursor's tie-breaker). Served by the
 /// `(tenant_id, play_order, id)` index and its siblings, so a page costs the same whatever
 /// the tenant's size. PostgreSQL only: API v3 runs in cloud mode.
+#[cfg(feature = "postgres")]
 pub fn search(
     conn: &mut AnyConnection,
     scope: &TenantScope,
@@ -511,9 +514,8 @@ pub fn search(
 ) -> Result<Vec<(i64, Asset)>, Error> {
     use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
-    #[allow(unreachable_patterns)] // a device build has SQLite only
+    #[allow(unreachable_patterns)] // without SQLite there is no other backend
     let pg = match conn {
-        #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(pg) => pg,
         _ => return Err(Error::Internal("asset search needs PostgreSQL".into())),
     };

@@ -4,6 +4,8 @@
 mod assets;
 mod auth;
 mod isolation;
+mod openapi;
+mod pipeline;
 mod roles;
 mod security;
 

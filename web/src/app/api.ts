@@ -1,6 +1,10 @@
 // Typed calls to the Signate/Anthias API. Every failure is an ApiError carrying
 // the server's field messages, so forms can show them next to their fields.
 
+/**
+ * An asset as the pages use it: Anthias v2's fields. In cloud mode the assets come from API v3
+ * and are mapped onto these (assetV3.ts).
+ */
 export interface Asset {
   asset_id: string;
   name: string;
@@ -13,19 +17,20 @@ export interface Asset {
   nocache: boolean;
   play_order: number;
   skip_asset_check: boolean;
-  skip_ssl_verify: boolean;
   is_active: boolean;
   is_processing: boolean;
   play_days: number[];
   play_time_from: string | null;
   play_time_to: string | null;
-  is_reachable: boolean;
-  last_reachability_check: string | null;
   metadata: Record<string, unknown>;
-  refresh_interval_s: number;
-  custom_headers: Record<string, string>;
+  // v2 only: API v3 has no such fields, so cloud mode's assets lack them and the edit form
+  // leaves their controls out there.
+  skip_ssl_verify?: boolean;
+  refresh_interval_s?: number;
+  custom_headers?: Record<string, string>;
 }
 
+/** A change to an asset: the same words in v2 and v3, but for the v2-only ones (v3 refuses those). */
 export type AssetPatch = Partial<
   Pick<
     Asset,
@@ -39,6 +44,7 @@ export interface AssetCreate extends AssetPatch {
   name: string;
   uri: string;
   mimetype: string;
+  /** v2: the extension `file_asset` answered with an uploaded file's `uri`. */
   ext?: string;
 }
 
@@ -211,17 +217,12 @@ export async function call<T>(method: string, path: string, body?: unknown, opts
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/** Every call but the assets' (assetApi.ts: v2 on a device, v3 in the cloud). */
 export const api = {
   session: () => call<Session>("GET", "/api/auth/session"),
   login: (username: string, password: string) => call<unknown>("POST", "/api/auth/login", { username, password }),
   logout: () => call<unknown>("POST", "/api/auth/logout"),
 
-  assets: () => call<Asset[]>("GET", "/api/v2/assets"),
-  asset: (id: string) => call<Asset>("GET", `/api/v2/assets/${encodeURIComponent(id)}`),
-  createAsset: (a: AssetCreate) => call<Asset>("POST", "/api/v2/assets", a),
-  updateAsset: (id: string, p: AssetPatch) => call<Asset>("PATCH", `/api/v2/assets/${encodeURIComponent(id)}`, p),
-  deleteAsset: (id: string) => call<null>("DELETE", `/api/v2/assets/${encodeURIComponent(id)}`),
-  order: (ids: string[]) => call<unknown>("POST", "/api/v2/assets/order", new URLSearchParams({ ids: ids.join(",") })),
   control: (cmd: "previous" | "next") => call<unknown>("GET", `/api/v2/assets/control/${cmd}`),
 
   settings: () => call<DeviceSettings>("GET", "/api/v2/device_settings"),

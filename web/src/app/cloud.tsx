@@ -1,6 +1,6 @@
 // Cloud mode (many tenants, accounts and roles): sign-in or the e-mailed link pages when
 // signed out, else the pages the role allows, the organisation and user in the header, and
-// the asset list polled (EventSource cannot send the bearer token).
+// live updates from the event stream (it takes the media cookie, see cloudSession.ts).
 import { useEffect, useState } from "preact/hooks";
 import { can, useMe } from "./account";
 import type { Permission } from "./cloudApi";
@@ -16,7 +16,7 @@ import { SignInPage } from "./pages/SignIn";
 import { TeamPage } from "./pages/Team";
 import { navigate, usePath } from "./router";
 import { type Page, Shell } from "./shell";
-import { loadAssets, loadSettings, startPolling } from "./store";
+import { loadAssets, loadSettings, startLive, stopLive } from "./store";
 
 /** Pages with the permission that shows them (none: every member). */
 const PAGES: (Page & { need?: Permission })[] = [
@@ -74,9 +74,11 @@ export function CloudApp() {
   useEffect(() => {
     if (!signedIn) return;
     void loadAssets();
-    if (can("devices.view")) void loadSettings();
-    startPolling();
+    void loadSettings();
+    startLive();
     if (SIGNED_OUT_PATHS.includes(path)) navigate("/", true);
+    // Someone else (another tab's sign-in) gets a stream of their own tenant.
+    return stopLive;
   }, [signedIn, who]);
 
   const pages = PAGES.filter((p) => !p.need || can(p.need));

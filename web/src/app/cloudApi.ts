@@ -2,14 +2,9 @@
 // openapi/v3.json; errors arrive as ApiError with `fields[error.field]` set.
 import { call } from "./api";
 
-export type Role = "tenant_admin" | "content_manager" | "device_operator" | "viewer";
-
-export type Permission =
-  | "assets.view" | "assets.create" | "assets.edit" | "assets.delete" | "assets.share"
-  | "layouts.view" | "layouts.create" | "layouts.edit" | "layouts.delete"
-  | "devices.view" | "devices.manage"
-  | "users.view" | "users.invite" | "users.manage"
-  | "tenant.settings" | "tenant.billing" | "tenant.analytics" | "apikeys.manage";
+// Roles and permissions come from the server's one list (src/domain/permission.rs).
+import type { Permission, Role } from "./permissions.gen";
+export type { Permission, Role } from "./permissions.gen";
 
 export const ROLES: { role: Role; label: string; hint: string }[] = [
   { role: "viewer", label: "Viewer", hint: "sees the content" },

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { setMe, currentMe } from "./account";
 import { setBearer, setUnauthorizedHandler } from "./api";
 import { type TokenBody, v3 } from "./cloudApi";
-import { resetStore } from "./store";
+import { live, resetStore } from "./store";
 import { REFRESH_KEY, TokenKeeper, webLock } from "./tokens";
 
 export type Phase = "loading" | "out" | "in";
@@ -50,13 +50,20 @@ function lost(notice: string): void {
 export async function startCloudSession(): Promise<void> {
   setBearer(keeper);
   keeper.onLost = lost;
-  keeper.onTokens = (b) => {
-    // <img>, <video> and EventSource reach /media through a cookie with the new token.
-    void v3.mediaCookie().catch(() => {});
-    // Another tab may have signed in as someone else: follow it.
+  keeper.onTokens = async (b) => {
+    // <img>, <video> and the event stream reach the server through a cookie with the new
+    // token; a stream that was refused for an expired one can open again now.
+    await v3.mediaCookie().then(
+      () => live.renewed(),
+      () => {},
+    );
+    // Another tab may have signed in as someone else: follow it (after the cookie, so the
+    // stream the app reopens for them is theirs).
     const m = currentMe();
-    if (m && (m.user?.id !== b.user.id || m.tenant.id !== b.tenant.id)) void loadMe().catch(() => {});
+    if (m && (m.user?.id !== b.user.id || m.tenant.id !== b.tenant.id)) await loadMe().catch(() => {});
   };
+  // Reopening the stream after a refusal: a fresh cookie first (refreshing the token if it ran out).
+  live.renew = () => v3.mediaCookie();
   setUnauthorizedHandler(() => lost("Your sign-in has ended; sign in again."));
   addEventListener("storage", (e) => {
     if ((e.key === REFRESH_KEY || e.key === null) && e.newValue === null && state.phase === "in") {

@@ -1,8 +1,10 @@
-// The app's shared data: assets and device settings, refetched (debounced)
-// when the server's event stream says they changed elsewhere (device mode), or polled
-// (cloud mode: EventSource cannot send the bearer token).
+// The app's shared data: assets and device settings, refetched (debounced) when the server's
+// event stream says they changed elsewhere.
 import { useEffect, useState } from "preact/hooks";
+import { can, isCloud } from "./account";
 import { api, type Asset, type DeviceSettings, type Session } from "./api";
+import { assetApi } from "./assetApi";
+import { Live } from "./live";
 
 interface State {
   assets: Asset[] | null;
@@ -30,13 +32,15 @@ export function useStore(): State {
 
 export async function loadAssets(): Promise<void> {
   try {
-    set({ assets: await api.assets(), loadError: null });
+    set({ assets: await assetApi().list(), loadError: null });
   } catch (e) {
     set({ loadError: e instanceof Error ? e.message : String(e) });
   }
 }
 
 export async function loadSettings(): Promise<void> {
+  // A cloud member without devices.view may not read them (and no page shows them).
+  if (!can("devices.view")) return;
   try {
     set({ settings: await api.settings() });
   } catch {
@@ -64,7 +68,6 @@ function debounced(key: string, fn: () => void, ms = 300): void {
   timers[key] = setTimeout(fn, ms);
 }
 
-let source: EventSource | null = null;
 let onSession: (s: Session) => void = () => {};
 let loginChange: Promise<unknown> = Promise.resolve();
 
@@ -79,52 +82,47 @@ export function setSessionHandler(fn: (s: Session) => void): void {
   onSession = fn;
 }
 
-/** Opens GET /api/events; EventSource reconnects by itself (server sends retry). */
-export function startLive(): void {
-  if (source) return;
-  source = new EventSource("/api/events");
-  source.addEventListener("assets_changed", () => debounced("assets", loadAssets));
-  // Settings may have turned the password on: ask the session first, so no request
+async function settingsChanged(): Promise<void> {
+  if (isCloud()) return loadSettings();
+  // A device's settings may have turned the password on: ask the session first, so no request
   // meets a 401 Basic challenge (browsers answer those with their own password box).
-  source.addEventListener("settings_changed", () =>
-    debounced("settings", async () => {
-      await loginChange;
-      const s = await api.session().catch(() => null);
-      if (s) onSession(s);
-      if (!s || !s.auth_required || s.authenticated) void loadSettings();
-    }),
-  );
-  source.addEventListener("resync", () => {
-    debounced("assets", loadAssets);
-    debounced("settings", loadSettings);
-  });
-  // A reconnect may have missed events: refetch everything.
-  source.addEventListener("open", () => {
-    if (state.assets) debounced("assets", loadAssets);
-  });
+  await loginChange;
+  const s = await api.session().catch(() => null);
+  if (s) onSession(s);
+  if (!s || !s.auth_required || s.authenticated) void loadSettings();
 }
 
-let poll: ReturnType<typeof setInterval> | null = null;
+function resync(): void {
+  debounced("assets", loadAssets);
+  debounced("settings", loadSettings);
+}
 
-/** Re-reads the asset list every `ms` while the page is visible; unchanged lists are not re-rendered. */
-export function startPolling(ms = 5000): void {
-  if (poll) return;
-  poll = setInterval(async () => {
-    if (document.visibilityState !== "visible") return;
-    const fresh = await api.assets().catch(() => null);
-    if (!poll || !fresh) return;
-    const old = state.assets;
-    if (old && JSON.stringify(old) === JSON.stringify(fresh)) return;
-    set({ assets: fresh, loadError: null });
-  }, ms);
+/**
+ * Changes made elsewhere, from GET /api/events: a device's page reaches it with its session
+ * cookie, the cloud's with the media cookie (EventSource cannot send the bearer token).
+ */
+export const live = new Live(
+  {
+    assets_changed: () => debounced("assets", loadAssets),
+    settings_changed: () => debounced("settings", settingsChanged),
+    // The server dropped events for this stream, or it reconnected: events may have been missed.
+    resync,
+    open: () => {
+      if (state.assets) resync();
+    },
+  },
+  () => {
+    if (document.visibilityState === "visible") resync();
+  },
+);
+
+export function startLive(): void {
+  live.start();
 }
 
 /** Closes the stream and drops pending refetches: after signing out they would meet a 401. */
 export function stopLive(): void {
-  source?.close();
-  source = null;
-  if (poll) clearInterval(poll);
-  poll = null;
+  live.stop();
   for (const key of Object.keys(timers)) clearTimeout(timers[key]);
 }
 

@@ -42,6 +42,9 @@ export class CloudServer {
     this.base = `http://127.0.0.1:${port}`;
     this.proc = null;
     this.log = "";
+    // Kept across restarts, so tokens stay valid.
+    this.jwtSecret = `ui-test-${randomBytes(24).toString("hex")}`;
+    this.secretsKey = randomBytes(32).toString("hex");
   }
 
   async launch() {
@@ -53,8 +56,8 @@ export class CloudServer {
       SIGNATE_LISTEN: `127.0.0.1:${this.port}`,
       SIGNATE_DATA_DIR: this.dataDir,
       SIGNATE_DATABASE_URL: `${base}/${this.db}?sslmode=disable`,
-      SIGNATE_CLOUD__JWT_SECRET: `ui-test-${randomBytes(24).toString("hex")}`,
-      SIGNATE_CLOUD__SECRETS_KEY: randomBytes(32).toString("hex"),
+      SIGNATE_CLOUD__JWT_SECRET: this.jwtSecret,
+      SIGNATE_CLOUD__SECRETS_KEY: this.secretsKey,
       SIGNATE_CLOUD__PUBLIC_URL: this.base,
       SIGNATE_SMTP__HOST: process.env.SIGNATE_TEST_SMTP_HOST || "127.0.0.1",
       SIGNATE_SMTP__PORT: process.env.SIGNATE_TEST_SMTP_PORT || "51025",
@@ -81,25 +84,43 @@ export class CloudServer {
     throw new Error(`signate (cloud) did not answer /healthz in 60 s:\n${this.log}`);
   }
 
-  async stop() {
+  async kill() {
     const proc = this.proc;
     if (proc && proc.exitCode === null) {
       const gone = new Promise((r) => proc.once("exit", r));
       proc.kill("SIGKILL");
       await gone;
     }
+  }
+
+  /** SIGKILL and start again on the same port and database, as a crash and a restart would. */
+  async restart() {
+    await this.kill();
+    await this.launch();
+  }
+
+  async stop() {
+    await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
     psql(`DROP DATABASE IF EXISTS ${this.db} WITH (FORCE)`);
   }
 
-  /** A call with a bearer credential (access token or API key); answers [status, body]. */
+  /** A call with a bearer credential (access token or API key; null: none); answers [status, body]. */
   async call(method, path, bearer, body) {
-    const headers = { Authorization: `Bearer ${bearer}` };
+    const headers = bearer ? { Authorization: `Bearer ${bearer}` } : {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const r = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await r.text();
     return [r.status, text ? JSON.parse(text) : null];
   }
+}
+
+/** A new tenant and its admin, signed up through the API; answers the access token. */
+export async function signUp(server, email, password, tenant) {
+  const body = { email, password, name: "Ada Baker", tenant_name: tenant, tenant_slug: `${tenant.toLowerCase()}-${randomBytes(4).toString("hex")}` };
+  const [status, tokens] = await server.call("POST", "/api/v3/auth/signup", null, body);
+  if (status !== 201) throw new Error(`signup answered ${status}: ${JSON.stringify(tokens)}`);
+  return tokens.access_token;
 }
 
 /** The newest message to `to` whose subject matches, waiting up to `timeoutMs` for it. */

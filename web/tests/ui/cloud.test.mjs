@@ -1,11 +1,13 @@
 // Cloud mode as a new customer uses it: sign up, add content, invite a viewer who joins from
-// the e-mail, an API key shown once, sign-out, a wrong password, and a password reset.
+// the e-mail, an API key shown once, sign-out, a wrong password, and a password reset. Then
+// content through API v3 with changes made elsewhere showing up live (the event stream, also
+// reopened after a server restart), and reordering.
 // Needs PostgreSQL (SIGNATE_TEST_PG_URL) and MailDev (SIGNATE_TEST_MAILDEV_URL): see
 // scripts/services.sh.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { address, CloudServer, linkIn, mailTo } from "./cloud-harness.mjs";
-import { launch, openApp, shots, sleep, waitUntil } from "./ui-harness.mjs";
+import { address, CloudServer, linkIn, mailTo, signUp } from "./cloud-harness.mjs";
+import { launch, openApp, png, rowNames, shots, sleep, waitUntil } from "./ui-harness.mjs";
 
 const PASSWORD = "flour-and-yeast-42";
 const jsErrors = (page) => page.errors.filter((e) => e.startsWith("pageerror"));
@@ -69,19 +71,32 @@ test("cloud: sign up, add content, invite a viewer, API key, sign out, wrong pas
     await page.getByRole("switch", { name: "Show Lunch menu on the screen" }).waitFor();
 
     // ----- an expired access token: one refresh, the request retried, still signed in -----
+    // Another client's change makes the page re-read the list (the event stream says so); the
+    // server calls its token expired once.
+    const [loggedIn, other] = await server.call("POST", "/api/v3/auth/login", null, { email: adminEmail, password: PASSWORD });
+    assert.equal(loggedIn, 200);
     const refreshes = [];
     page.on("request", (r) => r.url().endsWith("/api/v3/auth/refresh") && refreshes.push(r.url()));
     const listed = [];
-    page.on("response", (r) => r.url().endsWith("/api/v2/assets") && r.request().method() === "GET" && listed.push(r.status()));
+    page.on("response", (r) => new URL(r.url()).pathname === "/api/v3/assets" && r.request().method() === "GET" && listed.push(r.status()));
     let cut = false;
-    await page.route("**/api/v2/assets", (route) => {
+    const list = (url) => url.pathname === "/api/v3/assets";
+    await page.route(list, (route) => {
       if (cut || route.request().method() !== "GET") return route.continue();
       cut = true;
-      return route.fulfill({ status: 401, contentType: "application/json", body: '{"detail":"The access token has expired."}' });
+      return route.fulfill({ status: 401, contentType: "application/json", body: '{"error":{"code":"unauthorized","message":"The access token has expired."}}' });
     });
-    await waitUntil(() => cut && listed.at(-1) === 200, 15_000, "the polled list retried after a 401");
+    const [made] = await server.call("POST", "/api/v3/assets", other.access_token, {
+      name: "Breakfast menu",
+      uri: "https://example.com/breakfast",
+      mimetype: "webpage",
+      skip_asset_check: true,
+    });
+    assert.equal(made, 201);
+    await page.locator("#inactive-list .name", { hasText: "Breakfast menu" }).waitFor({ timeout: 5_000 });
+    assert.ok(cut && listed.at(-1) === 200, `the list was retried after a 401: ${listed}`);
     assert.equal(refreshes.length, 1, "one refresh for the 401");
-    await page.unroute("**/api/v2/assets");
+    await page.unroute(list);
     await header.getByText("Ada Baker").waitFor();
     // a reload resumes the sign-in from the stored refresh token
     await page.reload();
@@ -166,7 +181,7 @@ test("cloud: sign up, add content, invite a viewer, API key, sign out, wrong pas
     assert.ok(!(await page.content()).includes(secret), "the secret is gone from the page");
     const [ok, assets] = await server.call("GET", "/api/v2/assets", secret);
     assert.equal(ok, 200);
-    assert.deepEqual(assets.map((a) => a.name), ["Lunch menu"]);
+    assert.deepEqual(assets.map((a) => a.name).sort(), ["Breakfast menu", "Lunch menu"]);
     await row.getByRole("button", { name: "Revoke Menu script" }).click();
     await page.getByRole("dialog", { name: "Revoke this key?" }).getByRole("button", { name: "Revoke", exact: true }).click();
     await page.getByText("No keys yet").waitFor();
@@ -202,6 +217,184 @@ test("cloud: sign up, add content, invite a viewer, API key, sign out, wrong pas
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.locator("#active-list .name", { hasText: "Lunch menu" }).waitFor();
     await sleep(100);
+    assert.deepEqual(jsErrors(page), []);
+  } finally {
+    await browser?.close();
+    await server.stop();
+  }
+});
+
+const DAY = 86_400_000;
+
+/** Signs in through the page's form and waits for the schedule. */
+async function signIn(page, email) {
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("header.top").getByText("Ada Baker").waitFor();
+}
+
+/** The asset requests a page makes ("GET /api/v3/assets", …; queries left out). */
+function assetRequests(page) {
+  const seen = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (/^\/api\/v[23]\/assets/.test(path)) seen.push(`${r.method()} ${path}`);
+  });
+  return seen;
+}
+
+test("cloud: content through API v3; changes made elsewhere appear without reloading, also after a restart", async () => {
+  const server = await CloudServer.start();
+  let browser;
+  try {
+    browser = await launch();
+    const email = address("ada");
+    const token = await signUp(server, email, PASSWORD, "Deli");
+    const { page, context } = await openApp(browser, server, "/");
+    const asked = assetRequests(page);
+    const streams = [];
+    page.on("response", (r) => new URL(r.url()).pathname === "/api/events" && streams.push(r.status()));
+    await signIn(page, email);
+    await page.getByRole("heading", { name: "Nothing on your screen yet" }).waitFor();
+    await waitUntil(() => streams.length === 1, 5_000, "the event stream");
+    assert.deepEqual(streams, [200], "the event stream opens with the media cookie");
+
+    // ----- another client's changes show up live (no reload) -----
+    const t0 = Date.now();
+    const dates = { start_date: new Date(Date.now() - DAY).toISOString(), end_date: new Date(Date.now() + 30 * DAY).toISOString() };
+    const [created, soup] = await server.call("POST", "/api/v3/assets", token, {
+      name: "Soup of the day",
+      uri: "https://example.com/soup",
+      mimetype: "webpage",
+      is_enabled: true,
+      skip_asset_check: true,
+      ...dates,
+    });
+    assert.equal(created, 201);
+    await page.locator("#active-list .name", { hasText: "Soup of the day" }).waitFor({ timeout: 5_000 });
+    const seenIn = Date.now() - t0;
+    assert.equal((await server.call("PATCH", `/api/v3/assets/${soup.id}`, token, { name: "Soup of the week", is_enabled: false }))[0], 200);
+    await page.locator("#inactive-list .name", { hasText: "Soup of the week" }).waitFor({ timeout: 5_000 });
+    assert.equal((await server.call("DELETE", `/api/v3/assets/${soup.id}`, token))[0], 204);
+    await page.getByRole("heading", { name: "Nothing on your screen yet" }).waitFor({ timeout: 5_000 });
+    console.log(`cloud: a change made through the API was on the page in ${seenIn} ms`);
+    // Nothing polls: an idle page asks for nothing (the old poll ran every 5 s).
+    const before = asked.length;
+    await sleep(6_000);
+    assert.deepEqual(asked.slice(before), [], "no requests while nothing changes");
+
+    // ----- the stream comes back after the server restarts, even without its cookie -----
+    // The browser gives up on the refusal; the app renews the cookie and opens it again.
+    await context.clearCookies();
+    await server.restart();
+    await waitUntil(() => streams.at(-1) === 200 && streams.length > 1, 20_000, "the stream reopened");
+    const refused = streams.slice(1, -1);
+    assert.ok(refused.length > 0 && refused.every((s) => s >= 400), `refused without the cookie, then open: ${streams}`);
+    const [stewed, stew] = await server.call("POST", "/api/v3/assets", token, { name: "Stew", uri: "https://example.com/stew", mimetype: "webpage", skip_asset_check: true });
+    assert.equal(stewed, 201);
+    await page.locator("#inactive-list .name", { hasText: "Stew" }).waitFor({ timeout: 5_000 });
+    assert.equal((await server.call("DELETE", `/api/v3/assets/${stew.id}`, token))[0], 204);
+    await page.getByRole("heading", { name: "Nothing on your screen yet" }).waitFor({ timeout: 5_000 });
+
+    // ----- add, edit, switch off, upload and delete from the page -----
+    await page.getByRole("link", { name: "Add your first content" }).click();
+    await page.getByLabel("Address (URL)").fill("https://example.com/specials");
+    await page.getByLabel("Name (optional)").fill("Specials");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.waitForURL(`${server.base}/`);
+    await page.locator("#active-list .name", { hasText: "Specials" }).waitFor();
+    const specials = (await server.call("GET", "/api/v3/assets", token))[1].items.find((a) => a.name === "Specials");
+    assert.equal(specials.uri, "https://example.com/specials");
+
+    await page.getByRole("button", { name: "Specials", exact: true }).click();
+    const editor = page.getByRole("dialog", { name: "Edit “Specials”" });
+    await editor.waitFor();
+    // v3 has no reload interval, request headers or certificate switch: not offered
+    assert.equal(await editor.getByLabel("Reload every (seconds)").count(), 0);
+    assert.equal(await editor.getByLabel("Extra request headers").count(), 0);
+    await editor.getByLabel("Name", { exact: true }).fill("Today's specials");
+    await editor.getByLabel("Show for (seconds)").fill("25");
+    await editor.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved", { exact: true }).waitFor();
+    await editor.waitFor({ state: "detached" });
+    const [, stored] = await server.call("GET", `/api/v3/assets/${specials.id}`, token);
+    assert.equal(stored.name, "Today's specials");
+    assert.equal(stored.duration, 25);
+    // a server refusal lands next to its field (v3's error.field)
+    await page.getByRole("button", { name: "Today's specials", exact: true }).click();
+    const again = page.getByRole("dialog", { name: "Edit “Today's specials”" });
+    await again.getByLabel("Name", { exact: true }).fill("x".repeat(256));
+    await again.getByRole("button", { name: "Save" }).click();
+    await again.locator(".field.invalid", { hasText: "Name" }).getByText(/longer than 255/).waitFor();
+    await again.getByRole("button", { name: "Cancel" }).click();
+    await again.waitFor({ state: "detached" });
+
+    await page.getByRole("switch", { name: "Show Today's specials on the screen" }).click();
+    await page.locator("#inactive-list .name", { hasText: "Today's specials" }).waitFor();
+    await waitUntil(async () => (await server.call("GET", `/api/v3/assets/${specials.id}`, token))[1].is_enabled === false, 5_000, "switched off on the server");
+
+    await page.getByRole("navigation").getByRole("link", { name: "Add", exact: true }).click();
+    await page.locator("input[name=file_upload]").setInputFiles([{ name: "bread.png", mimeType: "image/png", buffer: png([200, 150, 60]) }]);
+    await page.locator(".upload.done").waitFor({ timeout: 30_000 });
+    await page.getByRole("navigation").getByRole("link", { name: "Schedule" }).click();
+    const bread = page.locator("[data-testid=asset-row]", { hasText: "bread" });
+    await bread.waitFor();
+    // the stored picture reaches the page through the media cookie
+    await waitUntil(() => bread.locator("img.thumb").evaluate((img) => img.complete && img.naturalWidth === 160), 10_000, "the thumbnail loaded");
+    const items = (await server.call("GET", "/api/v3/assets", token))[1].items;
+    assert.deepEqual(items.map((a) => [a.name, a.mimetype]).sort(), [["Today's specials", "webpage"], ["bread", "image"]]);
+    await shots(page, "cloud-schedule");
+
+    await page.getByText("Select all").click();
+    await page.locator(".bulkbar").getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog", { name: "Delete content" }).getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("heading", { name: "Nothing on your screen yet" }).waitFor();
+    assert.deepEqual((await server.call("GET", "/api/v3/assets", token))[1].items, []);
+
+    // Every asset call went to v3, making the uploaded file an asset too (file_asset itself is
+    // the upload, not an asset call).
+    const v2 = asked.filter((r) => r.includes("/api/v2/"));
+    assert.deepEqual(v2, [], "no asset call through v2");
+    for (const want of ["GET /api/v3/assets", "POST /api/v3/assets", `PATCH /api/v3/assets/${specials.id}`, `DELETE /api/v3/assets/${specials.id}`]) {
+      assert.ok(asked.includes(want), `${want} in ${asked.join(", ")}`);
+    }
+    assert.deepEqual(jsErrors(page), []);
+  } finally {
+    await browser?.close();
+    await server.stop();
+  }
+});
+
+// Needs POST /api/v3/assets/order ({"ids": [...]} → 204), which the server side of issue 11 adds.
+test("cloud: reordering is saved through API v3", async () => {
+  const server = await CloudServer.start();
+  let browser;
+  try {
+    browser = await launch();
+    const email = address("ada");
+    const token = await signUp(server, email, PASSWORD, "Deli");
+    const dates = { start_date: new Date(Date.now() - DAY).toISOString(), end_date: new Date(Date.now() + 30 * DAY).toISOString() };
+    for (const [i, name] of ["Bagels", "Coffee", "Donuts"].entries()) {
+      const body = { name, uri: `https://example.com/${name}`, mimetype: "webpage", play_order: i, is_enabled: true, skip_asset_check: true, ...dates };
+      assert.equal((await server.call("POST", "/api/v3/assets", token, body))[0], 201);
+    }
+    const { page } = await openApp(browser, server, "/");
+    await signIn(page, email);
+    await waitUntil(async () => (await rowNames(page, "#active-list")).length === 3, 10_000, "three rows");
+    assert.deepEqual(await rowNames(page, "#active-list"), ["Bagels", "Coffee", "Donuts"]);
+    const saved = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v3/assets/order");
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v3/assets/order");
+    await page.getByRole("button", { name: "Move Bagels down" }).click();
+    const ids = Object.fromEntries((await server.call("GET", "/api/v3/assets", token))[1].items.map((a) => [a.name, a.id]));
+    assert.deepEqual((await saved).postDataJSON(), { ids: [ids.Coffee, ids.Bagels, ids.Donuts] });
+    assert.equal((await answered).status(), 204, "POST /api/v3/assets/order answers 204");
+    await page.getByText("New order saved").waitFor();
+    const order = (await server.call("GET", "/api/v3/assets?ordering=play_order", token))[1].items.map((a) => [a.name, a.play_order]);
+    assert.deepEqual(order, [["Coffee", 0], ["Bagels", 1], ["Donuts", 2]]);
+    await page.reload();
+    await waitUntil(async () => (await rowNames(page, "#active-list")).length === 3, 10_000, "three rows after a reload");
+    assert.deepEqual(await rowNames(page, "#active-list"), ["Coffee", "Bagels", "Donuts"]);
     assert.deepEqual(jsErrors(page), []);
   } finally {
     await browser?.close();

@@ -1,6 +1,7 @@
 // Add content: a URL (type guessed, changeable) or uploaded files (chunked, resumable).
 import { useState } from "preact/hooks";
-import { ApiError, api } from "../api";
+import { ApiError } from "../api";
+import { assetApi } from "../assetApi";
 import { Field, Link, Progress, errorText, toast } from "../components";
 import { KIND_LABEL, type Kind, guessKind, nameFromUrl } from "../format";
 import { navigate } from "../router";
@@ -38,7 +39,7 @@ function UrlForm() {
     if (Object.keys(err).length) return;
     setBusy(true);
     try {
-      await api.createAsset({
+      await assetApi().create({
         name: name.trim() || nameFromUrl(u),
         uri: u,
         mimetype: shownKind,
@@ -128,7 +129,7 @@ function UploadForm() {
     update(item.key, { status: "uploading", progress: 0 });
     try {
       const up = await uploadFile(item.file, (p) => update(item.key, { progress: p }));
-      await api.createAsset({
+      await assetApi().createUploaded({
         name: item.file.name.replace(/\.[^.]+$/, "") || item.file.name,
         uri: up.uri,
         ext: up.ext,

@@ -1,6 +1,7 @@
 // Change duration and schedule of several assets at once, one PATCH each.
 import { useState } from "preact/hooks";
-import { api, type Asset, type AssetPatch } from "../api";
+import type { Asset, AssetPatch } from "../api";
+import { assetApi } from "../assetApi";
 import { Dialog, Field, toast } from "../components";
 import { loadAssets } from "../store";
 import { ScheduleFields, type ScheduleValue, checkSchedule, schedulePatch } from "./EditAsset";
@@ -32,7 +33,7 @@ export function BulkEdit(props: { assets: Asset[]; onClose: () => void; onDone: 
       }
       if (!Object.keys(patch).length) continue;
       try {
-        await api.updateAsset(a.asset_id, patch);
+        await assetApi().update(a.asset_id, patch);
       } catch {
         failed++;
       }

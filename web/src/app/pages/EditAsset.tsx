@@ -1,6 +1,8 @@
-// Edit every field of one asset (PATCH /api/v2/assets/<id>).
+// Edit every field of one asset (PATCH, v2 on a device, v3 in the cloud).
 import { useState } from "preact/hooks";
-import { ApiError, api, type Asset, type AssetPatch } from "../api";
+import { isCloud } from "../account";
+import { ApiError, type Asset, type AssetPatch } from "../api";
+import { assetApi } from "../assetApi";
 import { Dialog, Field, Switch, errorText, toast } from "../components";
 import { DAY_NAMES, formatHeaders, fromLocalInput, kindOf, parseHeaders, toLocalInput } from "../format";
 import { replaceAsset } from "../store";
@@ -106,12 +108,15 @@ export function EditAsset(props: { asset: Asset; onClose: () => void }) {
   const a = props.asset;
   const kind = kindOf(a.mimetype);
   const web = kind === "webpage";
+  // v2's reload interval, request headers and certificate switch: API v3 (the cloud) has none.
+  const v2Extras = !isCloud();
+  const webExtras = web && v2Extras;
   const [name, setName] = useState(a.name);
   const [sched, setSched] = useState<ScheduleValue>(scheduleOf(a));
   const [duration, setDuration] = useState(String(a.duration));
   const [nocache, setNocache] = useState(a.nocache);
   const [skipCheck, setSkipCheck] = useState(a.skip_asset_check);
-  const [skipSsl, setSkipSsl] = useState(a.skip_ssl_verify);
+  const [skipSsl, setSkipSsl] = useState(a.skip_ssl_verify ?? false);
   const [refresh, setRefresh] = useState(String(a.refresh_interval_s ?? 0));
   const [headers, setHeaders] = useState(formatHeaders(a.custom_headers));
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -124,20 +129,21 @@ export function EditAsset(props: { asset: Asset; onClose: () => void }) {
     const dur = Number(duration);
     if (kind !== "video" && (!/^\d+$/.test(duration.trim()) || dur > 31536000)) err.duration = "Whole seconds, from 0 to 31536000 (0 = the default).";
     const ref = Number(refresh);
-    if (web && (!/^\d+$/.test(refresh.trim()) || ref > 86400)) err.refresh_interval_s = "Whole seconds, from 0 (never) to 86400.";
+    if (webExtras && (!/^\d+$/.test(refresh.trim()) || ref > 86400)) err.refresh_interval_s = "Whole seconds, from 0 (never) to 86400.";
     const h = parseHeaders(headers);
-    if (web && h.error) err.custom_headers = h.error;
+    if (webExtras && h.error) err.custom_headers = h.error;
     setErrors(err);
     if (Object.keys(err).length) return;
-    const patch: AssetPatch = { name: name.trim(), ...schedulePatch(sched), nocache, skip_asset_check: skipCheck, skip_ssl_verify: skipSsl };
+    const patch: AssetPatch = { name: name.trim(), ...schedulePatch(sched), nocache, skip_asset_check: skipCheck };
+    if (v2Extras) patch.skip_ssl_verify = skipSsl;
     if (kind !== "video") patch.duration = dur;
-    if (web) {
+    if (webExtras) {
       patch.refresh_interval_s = ref;
       patch.custom_headers = h.headers;
     }
     setBusy(true);
     try {
-      replaceAsset(await api.updateAsset(a.asset_id, patch));
+      replaceAsset(await assetApi().update(a.asset_id, patch));
       toast("Saved");
       props.onClose();
     } catch (ex) {
@@ -163,7 +169,7 @@ export function EditAsset(props: { asset: Asset; onClose: () => void }) {
           </Field>
         )}
         <ScheduleFields value={sched} onChange={setSched} errors={errors} />
-        {web ? (
+        {webExtras ? (
           <>
             <Field label="Reload every (seconds)" error={errors.refresh_interval_s} hint="0 = never reload while shown.">
               <input name="refresh_interval_s" inputMode="numeric" value={refresh} onInput={(e) => setRefresh((e.currentTarget as HTMLInputElement).value)} />
@@ -177,7 +183,7 @@ export function EditAsset(props: { asset: Asset; onClose: () => void }) {
           <summary>Advanced</summary>
           <Switch checked={nocache} label="Don't cache (load fresh every time)" onChange={setNocache} />
           <Switch checked={skipCheck} label="Skip the reachability check" onChange={setSkipCheck} />
-          <Switch checked={skipSsl} label="Don't verify the site's certificate" onChange={setSkipSsl} />
+          {v2Extras ? <Switch checked={skipSsl} label="Don't verify the site's certificate" onChange={setSkipSsl} /> : null}
         </details>
         {errors.non_field_errors ? <p class="error">{errors.non_field_errors}</p> : null}
         <div class="actions">

@@ -4,6 +4,7 @@ import { Component } from "preact";
 import { useMemo, useRef, useState } from "preact/hooks";
 import { can } from "../account";
 import { api, type Asset } from "../api";
+import { assetApi } from "../assetApi";
 import { Confirm, Link, Switch, errorText, toast } from "../components";
 import { KindIcon } from "../icons";
 import { KIND_LABEL, byOrder, humanDuration, isActive, kindOf, scheduleChips } from "../format";
@@ -209,7 +210,7 @@ export function SchedulePage() {
     const order = new Map(ids.map((id, i) => [id, i]));
     setAssets((assetsRef.current ?? []).map((a) => (order.has(a.asset_id) ? { ...a, play_order: order.get(a.asset_id) as number } : a)));
     try {
-      await api.order(ids);
+      await assetApi().order(ids);
       toast("New order saved");
     } catch (e) {
       toast(`Could not save the order: ${errorText(e)}`, "bad");
@@ -283,7 +284,7 @@ export function SchedulePage() {
   async function toggle(a: Asset, v: boolean) {
     replaceAsset({ ...a, is_enabled: v });
     try {
-      replaceAsset(await api.updateAsset(a.asset_id, { is_enabled: v }));
+      replaceAsset(await assetApi().update(a.asset_id, { is_enabled: v }));
     } catch (e) {
       replaceAsset(a);
       toast(`Could not change “${a.name}”: ${errorText(e)}`, "bad");
@@ -377,10 +378,10 @@ export function SchedulePage() {
               <span>{selected.size} selected</span>
               {mayEdit ? (
                 <>
-                  <button type="button" onClick={() => bulk("Turned on", (a) => api.updateAsset(a.asset_id, { is_enabled: true }))}>
+                  <button type="button" onClick={() => bulk("Turned on", (a) => assetApi().update(a.asset_id, { is_enabled: true }))}>
                     Turn on
                   </button>
-                  <button type="button" onClick={() => bulk("Turned off", (a) => api.updateAsset(a.asset_id, { is_enabled: false }))}>
+                  <button type="button" onClick={() => bulk("Turned off", (a) => assetApi().update(a.asset_id, { is_enabled: false }))}>
                     Turn off
                   </button>
                   <button type="button" onClick={() => setBulkEdit(true)}>
@@ -468,7 +469,7 @@ export function SchedulePage() {
           onNo={() => setConfirmDelete(false)}
           onYes={() => {
             setConfirmDelete(false);
-            void bulk("Deleted", (a) => api.deleteAsset(a.asset_id));
+            void bulk("Deleted", (a) => assetApi().remove(a.asset_id));
           }}
         />
       ) : null}
