@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod cloud;
+mod concurrency;
 mod crash;
 mod foundation;
 mod jobs;
