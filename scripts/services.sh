@@ -172,3 +172,20 @@ ensure_heif() {
   echo "services: installing libheif-examples (heif-convert, heif-enc)"
   _apt_install libheif-examples
 }
+
+# schemathesis (PyPI, pinned) in a virtualenv of its own; exports SCHEMATHESIS (the command).
+ensure_schemathesis() {
+  local version=4.32.5 dir="$SIGNATE_SVC_DIR/schemathesis"
+  export SCHEMATHESIS="$dir/bin/schemathesis"
+  if [ -x "$SCHEMATHESIS" ] && "$SCHEMATHESIS" --version 2>/dev/null | grep -q "$version"; then
+    return 0
+  fi
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    echo "services: installing python3-venv"
+    _apt_install python3-venv python3-pip || return 1
+  fi
+  echo "services: installing schemathesis $version (once per machine)"
+  rm -rf "$dir"
+  python3 -m venv "$dir" && "$dir/bin/pip" install -q "schemathesis==$version" ||
+    { echo "services: pip install schemathesis==$version failed" >&2; return 1; }
+}
