@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod chaos;
 mod cli;
 mod cloud;
 mod concurrency;
