@@ -9,11 +9,32 @@ use rust_embed::RustEmbed;
 #[folder = "web-dist/"]
 struct Dist;
 
+/// Django's own 404 page, which upstream answers for every `/api/` path it has no route for
+/// (API paths there have no trailing slash, so `/api/v2/assets/` is one of them).
+const DJANGO_NOT_FOUND: &str = "
+<!doctype html>
+<html lang=\"en\">
+<head>
+  <title>Not Found</title>
+</head>
+<body>
+  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>
+</body>
+</html>
+";
+
 /// Serves `web-dist/`; unknown paths without a file extension get `index.html` (SPA routes).
+/// Unknown API paths never get the app: API v3 (ours) answers a JSON 404, the rest of `/api/`
+/// (the Anthias surface) Django's HTML 404.
 pub async fn serve(req: HttpRequest) -> HttpResponse {
     let path = req.path().trim_start_matches('/');
-    if path == "api" || path.starts_with("api/") {
+    if path == "api/v3" || path.starts_with("api/v3/") {
         return HttpResponse::NotFound().json(serde_json::json!({ "detail": "Not found." }));
+    }
+    if path == "api" || path.starts_with("api/") {
+        return HttpResponse::NotFound()
+            .content_type("text/html; charset=utf-8")
+            .body(DJANGO_NOT_FOUND);
     }
     let path = if path.is_empty() { "index.html" } else { path };
     if let Some(file) = Dist::get(path) {

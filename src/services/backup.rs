@@ -130,7 +130,8 @@ impl AssetRecord {
     }
 }
 
-/// `<player_name or "signate-backup">-<UTC %Y-%m-%dT%H-%M-%S>.tar.gz`, safe as a file name.
+/// `<player_name or "anthias-backup">-<UTC %Y-%m-%dT%H-%M-%S>.tar.gz` as upstream names it, safe
+/// as a file name.
 pub fn archive_name(player_name: &str) -> String {
     let base: String = player_name
         .trim()
@@ -144,7 +145,7 @@ pub fn archive_name(player_name: &str) -> String {
         })
         .collect();
     let base = if base.trim_matches('_').is_empty() {
-        "signate-backup".to_string()
+        "anthias-backup".to_string()
     } else {
         base
     };

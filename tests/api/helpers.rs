@@ -1,5 +1,6 @@
 //! `TestApp::spawn` starts the real server on port 0 with a fresh database: a new SQLite file,
-//! or a new PostgreSQL database made for this test and dropped after it.
+//! or a new PostgreSQL database cloned for this test from a migrated template and dropped after
+//! it.
 
 use std::net::SocketAddr;
 
@@ -11,8 +12,13 @@ use signate::config::Config;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
+    /// PostgreSQL, on a clone of the migrated template.
     #[allow(dead_code)]
     Postgres,
+    /// PostgreSQL on an empty database, which the server migrates at start as a new
+    /// installation does.
+    #[allow(dead_code)]
+    PostgresUnmigrated,
 }
 
 /// A running server and a client for it.
@@ -41,8 +47,8 @@ impl TestApp {
                 format!("sqlite://{}", dir.path().join("signate.db").display()),
                 None,
             ),
-            Backend::Postgres => {
-                let pg = PgDatabase::create();
+            Backend::Postgres | Backend::PostgresUnmigrated => {
+                let pg = PgDatabase::create(backend == Backend::Postgres);
                 (pg.url.clone(), Some(pg))
             }
         };
@@ -150,22 +156,138 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    fn create() -> PgDatabase {
-        use diesel::{Connection, RunQueryDsl};
-        let admin = pg_admin_url();
+    /// A copy of the migrated template (`migrated`), on which the server finds no migration
+    /// pending and only re-applies its idempotent grants to the app role; else an empty one.
+    fn create(migrated: bool) -> PgDatabase {
+        use diesel::RunQueryDsl;
+        let mut conn = pg_admin_connection();
         let name = format!("signate_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = diesel::PgConnection::establish(&pg_url(&admin)).unwrap_or_else(|e| {
-            panic!("PostgreSQL for tests at {admin} (set SIGNATE_TEST_PG_URL): {e}")
-        });
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
+        let sql = if migrated {
+            format!("CREATE DATABASE {name} TEMPLATE {}", pg_template(&mut conn))
+        } else {
+            format!("CREATE DATABASE {name}")
+        };
+        diesel::sql_query(sql)
             .execute(&mut conn)
             .expect("create test database");
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
         PgDatabase {
-            url: pg_url(&format!("{base}/{name}")),
+            url: pg_database_url(&name),
             name,
         }
     }
+}
+
+fn pg_admin_connection() -> diesel::PgConnection {
+    use diesel::Connection;
+    let admin = pg_admin_url();
+    diesel::PgConnection::establish(&pg_url(&admin)).unwrap_or_else(|e| {
+        panic!("PostgreSQL for tests at {admin} (set SIGNATE_TEST_PG_URL): {e}")
+    })
+}
+
+/// The URL of database `name` on the test server.
+fn pg_database_url(name: &str) -> String {
+    let admin = pg_admin_url();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    pg_url(&format!("{base}/{name}"))
+}
+
+/// The name of the migrated template database test databases are cloned from, making it when
+/// this cluster lacks it. Its name carries a digest of `migrations_postgres/`, so a template
+/// made from other migrations (an older checkout, another branch on the same cluster) is
+/// never used. It only counts as made once it is marked a template, which happens after the
+/// migrations succeeded; test processes (nextest runs one per test) make it under an advisory
+/// lock, so exactly one migrates and the others wait, never cloning a half-migrated one.
+fn pg_template(admin: &mut diesel::PgConnection) -> String {
+    use diesel::RunQueryDsl;
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(name) = NAME.get() {
+        return name.clone();
+    }
+    let name = format!("signate_template_{}", migrations_digest());
+    if !pg_template_ready(admin, &name) {
+        // Held by this session; a process that dies while migrating releases it with its
+        // connection, leaving an unmarked database the next one drops and makes again.
+        diesel::sql_query(format!("SELECT pg_advisory_lock({PG_TEMPLATE_LOCK})"))
+            .execute(admin)
+            .expect("lock the test template");
+        if !pg_template_ready(admin, &name) {
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                format!("CREATE DATABASE {name}"),
+            ] {
+                diesel::sql_query(sql)
+                    .execute(admin)
+                    .expect("create the test template");
+            }
+            let url = signate::db::DatabaseUrl::parse(&pg_database_url(&name)).unwrap();
+            signate::db::migrate(&url, &Config::default().database_app_role)
+                .expect("migrate the test template");
+            // No connections: cloning needs the template to have none.
+            diesel::sql_query(format!(
+                "ALTER DATABASE {name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+            ))
+            .execute(admin)
+            .expect("mark the test template");
+        }
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_TEMPLATE_LOCK})"))
+            .execute(admin)
+            .expect("unlock the test template");
+    }
+    NAME.get_or_init(|| name).clone()
+}
+
+/// The advisory lock (in the admin database) under which test processes make the template.
+const PG_TEMPLATE_LOCK: i64 = 7_382_910_466;
+
+fn pg_template_ready(admin: &mut diesel::PgConnection, name: &str) -> bool {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        #[allow(dead_code)]
+        datistemplate: bool,
+    }
+    let found: Vec<Found> = diesel::sql_query(
+        "SELECT datistemplate FROM pg_database WHERE datname = $1 AND datistemplate",
+    )
+    .bind::<diesel::sql_types::Text, _>(name)
+    .load(admin)
+    .expect("look up the test template");
+    !found.is_empty()
+}
+
+/// The first 16 hex digits of a SHA-256 over every file under `migrations_postgres/` (relative
+/// path and contents, in path order).
+fn migrations_digest() -> String {
+    use sha2::{Digest, Sha256};
+    fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read migrations_postgres") {
+            let path = entry.expect("read migrations_postgres").path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations_postgres");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in &files {
+        let relative = file.strip_prefix(&root).unwrap().to_string_lossy();
+        let body = std::fs::read(file).expect("read a migration");
+        hasher.update(relative.as_bytes());
+        hasher.update([0]);
+        hasher.update((body.len() as u64).to_le_bytes());
+        hasher.update(&body);
+    }
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Drop for PgDatabase {

@@ -507,7 +507,52 @@ async fn method_not_allowed_and_unknown_paths(app: TestApp) {
             .status(),
         405
     );
-    assert_eq!(app.get("/api/v2/assets/").await.status(), 404);
+    // API paths have no trailing slash; with one, or unknown, they are Django's HTML 404 page,
+    // not JSON and not the web app, whatever the method.
+    for (method, path) in [
+        (reqwest::Method::GET, "/api/v2/assets/"),
+        (reqwest::Method::POST, "/api/v1/assets/"),
+        (reqwest::Method::GET, "/api/v1.1/assets/"),
+        (
+            reqwest::Method::GET,
+            "/api/v1.2/assets/6ee2394e760643748b9353f06f405424/",
+        ),
+        (reqwest::Method::GET, "/api/v2/info/"),
+        (reqwest::Method::POST, "/api/v2/backup/"),
+        (reqwest::Method::GET, "/api/v2/device_settings/"),
+        (reqwest::Method::GET, "/api/v2/nothing"),
+        (reqwest::Method::DELETE, "/api/v1/nothing/at/all"),
+        (reqwest::Method::GET, "/api/v9/assets"),
+        (reqwest::Method::GET, "/api/"),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{method} {path}");
+        let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{method} {path}: {content_type}"
+        );
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("<h1>Not Found</h1>") && !body.contains("Signate"),
+            "{method} {path}: {body}"
+        );
+    }
+    // API v3 is ours, not Anthias's: its unknown paths stay JSON.
+    let res = app.get("/api/v3/nothing").await;
+    assert_eq!(res.status(), 404);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert!(res.json::<Value>().await.is_ok());
 }
 
 async fn control_is_forwarded_to_the_player(app: TestApp) {

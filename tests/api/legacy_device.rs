@@ -96,6 +96,15 @@ async fn settings_validation_and_time_zone(app: TestApp) {
     assert_eq!(a["start_date"], "2019-08-24T16:15:22+02:00");
     let info = app.get_json("/api/v2/info", 200).await;
     assert_eq!(info["time"]["timezone"], "Europe/Stockholm");
+    let offset = info["time"]["offset"].as_str().unwrap();
+    assert!(offset == "UTC+01:00" || offset == "UTC+02:00", "{info}");
+    assert!(
+        info["time"]["iso"]
+            .as_str()
+            .unwrap()
+            .ends_with(&offset[3..]),
+        "{info}"
+    );
 
     // Default assets come and go with their setting.
     app.patch_json("/api/v2/device_settings", &json!({"default_assets": true}))
@@ -303,6 +312,26 @@ async fn info_integrations_and_addresses(app: TestApp) {
     }
     assert!(v2["memory"]["total"].as_u64().unwrap() > 0);
     assert!(v2["uptime"]["days"].is_u64());
+    // `time.iso` is Python's isoformat(): whole seconds and a numeric offset, even in UTC
+    // (where DRF's date fields say `Z`).
+    let utc = json!({"timezone": "UTC"});
+    assert_eq!(
+        app.patch_json("/api/v2/device_settings", &utc)
+            .await
+            .status(),
+        200
+    );
+    let time = app.get_json("/api/v2/info", 200).await["time"].clone();
+    let iso = time["iso"].as_str().unwrap();
+    assert!(iso.ends_with("+00:00"), "{time}");
+    assert!(
+        chrono::DateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M:%S%:z").is_ok(),
+        "{time}"
+    );
+    assert_eq!(
+        (&time["timezone"], &time["offset"]),
+        (&json!("UTC"), &json!("UTC+00:00"))
+    );
     let integrations = app.get_json("/api/v2/integrations", 200).await;
     assert_eq!(integrations.as_object().unwrap().len(), 7);
     assert_eq!(integrations["is_balena"], false);

@@ -579,7 +579,50 @@ async fn backups_carry_no_credentials_and_restores_keep_the_devices(app: TestApp
     );
 }
 
+async fn backup(app: &TestApp) -> String {
+    let (s, name) = status_json(
+        app.client
+            .post(app.url("/api/v2/backup"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{name}");
+    name.as_str().unwrap().to_string()
+}
+
+async fn backups_are_named_like_upstream(app: TestApp) {
+    // No player name: `anthias-backup-<UTC time>.tar.gz`, as upstream names it.
+    let name = backup(&app).await;
+    let time = name
+        .strip_prefix("anthias-backup-")
+        .and_then(|n| n.strip_suffix(".tar.gz"))
+        .unwrap_or_else(|| panic!("{name}"));
+    let time = chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%dT%H-%M-%S")
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let age = chrono::Utc::now().naive_utc() - time;
+    assert!(age.num_seconds().abs() < 60, "{name} is not UTC now");
+    let res = app.get(&format!("/static_with_mime/{name}")).await;
+    assert_eq!(res.status(), 200, "{name}");
+
+    // A named player: its name comes first.
+    let lobby = json!({"player_name": "Lobby"});
+    assert_eq!(
+        app.patch_json("/api/v2/device_settings", &lobby)
+            .await
+            .status(),
+        200
+    );
+    let name = backup(&app).await;
+    assert!(
+        name.starts_with("Lobby-2") && name.ends_with(".tar.gz"),
+        "{name}"
+    );
+}
+
 backend_tests!(
+    backups_are_named_like_upstream,
     backups_carry_no_credentials_and_restores_keep_the_devices,
     restores_a_real_anthias_backup,
     bad_archives_leave_data_untouched,

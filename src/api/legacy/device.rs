@@ -58,7 +58,8 @@ pub async fn info(dev: Device, v: Version) -> HttpResponse {
             "mac_address": host::mac_address().unwrap_or_else(|| "Unknown".into()),
             "host_user": std::env::var("HOST_USER").ok(),
             "time": {
-                "iso": super::views::render_datetime(now.naive_utc().with_nanosecond(0).unwrap_or(now.naive_utc()), tz),
+                // Python's `isoformat()`: a numeric offset even in UTC, unlike DRF's fields.
+                "iso": now.with_nanosecond(0).unwrap_or(now).format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
                 "timezone": tz.name(),
                 "offset": format!(
                     "UTC{}{:02}:{:02}",
