@@ -139,6 +139,34 @@ pub fn remote_video_ext(uri: &str) -> Option<String> {
         .then_some(ext)
 }
 
+/// Longest asset name, in characters (v3's limit).
+pub const NAME_MAX: usize = 255;
+
+/// `name` as the name rule has it: no NUL character (PostgreSQL cannot store one) and at most
+/// [`NAME_MAX`] characters. `None` when it already is.
+pub fn fit_name(name: &str) -> Option<String> {
+    if !name.contains('\0') && name.chars().count() <= NAME_MAX {
+        return None;
+    }
+    Some(name.chars().filter(|&c| c != '\0').take(NAME_MAX).collect())
+}
+
+/// New positions for playlist entries whose `play_order`s are `orders`: `None` when those are
+/// already distinct and not negative, else 0..n in their order, ties in the order given.
+pub fn renumber(orders: &[i32]) -> Option<Vec<i32>> {
+    let mut seen = std::collections::HashSet::new();
+    if orders.iter().all(|&o| o >= 0 && seen.insert(o)) {
+        return None;
+    }
+    let mut by_order: Vec<usize> = (0..orders.len()).collect();
+    by_order.sort_by_key(|&i| orders[i]); // stable: ties keep their given order
+    let mut positions = vec![0; orders.len()];
+    for (position, i) in by_order.into_iter().enumerate() {
+        positions[i] = position as i32;
+    }
+    Some(positions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +222,29 @@ mod tests {
         );
         assert_eq!(remote_video_ext("https://x.org/a/b.html"), None);
         assert_eq!(remote_video_ext("rtsp://x.org/a.mp4"), None);
+    }
+
+    #[test]
+    fn names_are_fitted_to_the_rule() {
+        assert_eq!(fit_name("Menu"), None);
+        assert_eq!(
+            fit_name(&"é".repeat(NAME_MAX)),
+            None,
+            "characters, not bytes"
+        );
+        assert_eq!(fit_name("Me\0nu").as_deref(), Some("Menu"));
+        assert_eq!(fit_name(&"é".repeat(300)), Some("é".repeat(NAME_MAX)));
+    }
+
+    #[test]
+    fn playlists_are_renumbered_only_when_positions_clash() {
+        assert_eq!(renumber(&[]), None);
+        assert_eq!(renumber(&[3, 1, 7]), None, "gaps are a valid order");
+        assert_eq!(
+            renumber(&[0, 5, 0]),
+            Some(vec![0, 2, 1]),
+            "ties in given order"
+        );
+        assert_eq!(renumber(&[2, -1]), Some(vec![1, 0]));
     }
 }

@@ -276,6 +276,77 @@ fn not_found() -> Error {
     Error::NotFound("No Asset matches the given query.".into())
 }
 
+/// `create`'s rules for a finished row that did not come through it (a restored backup), whose
+/// author cannot be asked to fix it. The content must be where `create` would have put it: a
+/// local path (`/…`) names a file of ours, so `has_file` must hold; any other address follows
+/// the rule of the asset's kind (`check_uri`, the API's own message). Text the database cannot
+/// store (a NUL character) refuses the row too. A name is fitted to the name rule instead.
+/// `Ok` lists what was changed, `Err` says why the row cannot be taken, both in words.
+pub fn admit(a: &mut Asset, has_file: bool) -> Result<Vec<String>, String> {
+    let texts = [
+        ("uri", a.uri.as_deref()),
+        ("mimetype", a.mimetype.as_deref()),
+        ("md5", a.md5.as_deref()),
+        ("play_days", Some(a.play_days.as_str())),
+        ("play_time_from", a.play_time_from.as_deref()),
+        ("play_time_to", a.play_time_to.as_deref()),
+        ("metadata", Some(a.metadata.as_str())),
+        ("tags", Some(a.tags.as_str())),
+    ];
+    if let Some((field, _)) = texts
+        .iter()
+        .find(|(_, t)| t.is_some_and(|t| t.contains('\0')))
+    {
+        return Err(format!(
+            "{field} holds a NUL character, which cannot be stored."
+        ));
+    }
+    let kind = kind_of(a);
+    match a.uri.as_deref() {
+        None | Some("") => return Err("It has no uri.".into()),
+        Some(uri) if uri.starts_with('/') && kind != Kind::YouTube => {
+            if uri.split('/').any(|part| part == "..") {
+                return Err(format!("uri {} is not a plain path.", shown(uri)));
+            }
+            if !has_file {
+                return Err(format!(
+                    "uri {} names a file that is missing, empty or not a regular file.",
+                    shown(uri)
+                ));
+            }
+        }
+        Some(uri) => {
+            check_uri(kind, uri).map_err(|e| format!("uri {}: {e}", shown(uri)))?;
+        }
+    }
+    let mut changed = Vec::new();
+    if let Some(name) = &a.name
+        && let Some(fitted) = crate::domain::asset::fit_name(name)
+    {
+        let mut what = Vec::new();
+        if name.contains('\0') {
+            what.push("NUL characters removed".to_string());
+        }
+        if name.chars().filter(|&c| c != '\0').count() > crate::domain::asset::NAME_MAX {
+            what.push(format!(
+                "shortened to {} characters",
+                crate::domain::asset::NAME_MAX
+            ));
+        }
+        changed.push(format!("name: {}.", what.join(", ")));
+        a.name = Some(fitted);
+    }
+    Ok(changed)
+}
+
+/// At most 100 characters of `text`, for a message.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(100) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// One asset of the tenant.
 pub async fn get(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     let id = id.to_string();

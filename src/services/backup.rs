@@ -9,6 +9,10 @@
 //! schema, `.anthias/anthias.conf`, `anthias_assets/`). It is atomic: the archive is unpacked
 //! and checked first, files go to fresh keys, and the rows are swapped in one transaction; on
 //! any error the current data is untouched and the staged files are removed.
+//!
+//! Every row goes through the API's rules before anything is written ([`Report`] says what was
+//! skipped or repaired); an archive no server could have written (a duplicated asset id) is
+//! refused whole.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -34,6 +38,10 @@ const MAX_META: u64 = 64 * 1024 * 1024;
 pub enum RestoreError {
     #[error("Invalid backup archive.")]
     Invalid(String),
+    /// A backup, but one no server could have written (two assets with one id, an id that
+    /// cannot be one); the message says what, for the user.
+    #[error("Invalid backup archive: {0}")]
+    Refused(String),
     #[error(transparent)]
     Other(#[from] Error),
 }
@@ -279,8 +287,49 @@ pub async fn create(
 /// What a restore will write.
 struct Plan {
     settings: DeviceSettings,
-    /// Each asset and the staged file (on local disk) that becomes its content.
-    assets: Vec<(Asset, Option<PathBuf>)>,
+    /// Each asset and the staged file that becomes its content.
+    assets: Vec<(Asset, Option<Content>)>,
+    report: Report,
+}
+
+/// A staged file (on local disk) and the name it is stored under.
+struct Content {
+    path: PathBuf,
+    name: String,
+}
+
+/// What a restore did: every row runs through the API's rules (`services::assets::admit`) and
+/// is restored, skipped or repaired, never restored in a state no API call could have made.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// Assets restored.
+    pub restored: usize,
+    /// Rows left out, each with why.
+    pub skipped: Vec<Note>,
+    /// Rows restored with a change, each with what changed.
+    pub repaired: Vec<Note>,
+}
+
+/// One row's entry in a [`Report`].
+#[derive(Debug, Serialize)]
+pub struct Note {
+    pub asset_id: String,
+    pub name: Option<String>,
+    pub detail: String,
+}
+
+impl Report {
+    fn note(a: &Asset, detail: String) -> Note {
+        Note {
+            asset_id: a.asset_id.clone(),
+            // Enough of the name to recognise it (it may be anything the archive held).
+            name: a
+                .name
+                .as_deref()
+                .map(|n| n.chars().filter(|&c| c != '\0').take(100).collect()),
+            detail,
+        }
+    }
 }
 
 /// Most entries an archive may hold.
@@ -369,16 +418,17 @@ fn unpack(
         if m.format != FORMAT {
             return Err(invalid("not a Signate backup".into()));
         }
-        let mut assets = Vec::with_capacity(m.assets.len());
-        for r in m.assets {
-            let file = r.file.as_ref().and_then(|f| staged.get(f).cloned());
-            let a = r.into_asset(scope);
-            check_row(&a)?;
-            assets.push((a, file));
-        }
+        let rows = m
+            .assets
+            .into_iter()
+            .map(|r| {
+                let file = r.file.clone();
+                (r.into_asset(scope), file)
+            })
+            .collect();
         let mut settings = m.settings;
         keep_credentials(&mut settings, current);
-        return Ok(Plan { settings, assets });
+        return vet(rows, &staged, settings);
     }
     let anthias = (tops.contains(".anthias") && tops.contains("anthias_assets"))
         || (tops.contains(".screenly") && tops.contains("screenly_assets"));
@@ -386,27 +436,25 @@ fn unpack(
         return Err(invalid("neither a Signate nor an Anthias backup".into()));
     }
     let db = anthias_db.ok_or_else(|| invalid("the Anthias backup has no database".into()))?;
-    let rows = super::anthias::read_assets(&db, scope).map_err(invalid)?;
-    for a in &rows {
-        check_row(a)?;
-    }
-    let mut settings = current.clone();
-    if let Some(conf) = anthias_conf {
-        super::anthias::apply_conf(&conf, &mut settings);
-    }
-    let assets = rows
+    let rows = super::anthias::read_assets(&db, scope)
+        .map_err(invalid)?
         .into_iter()
         .map(|a| {
+            // Anthias names a file by its path under its asset folder.
             let file = a
                 .uri
                 .as_deref()
                 .filter(|u| u.starts_with('/'))
                 .and_then(|u| u.rsplit('/').next())
-                .and_then(|name| staged.get(name).cloned());
+                .map(str::to_string);
             (a, file)
         })
         .collect();
-    Ok(Plan { settings, assets })
+    let mut settings = current.clone();
+    if let Some(conf) = anthias_conf {
+        super::anthias::apply_conf(&conf, &mut settings);
+    }
+    vet(rows, &staged, settings)
 }
 
 /// Who may sign in is the device's business, not the archive's: a restore never changes it.
@@ -416,27 +464,136 @@ fn keep_credentials(settings: &mut DeviceSettings, current: &DeviceSettings) {
     settings.password_hash = current.password_hash.clone();
 }
 
-/// A restored row must look like one this server could have made: a plain id (it becomes part
-/// of storage keys) and a URI that is a URL of ours or a local path.
+/// A restored row's id must be one this server could have made: plain (it becomes part of
+/// storage keys and job payloads). Anything else about a row can be judged row by row; an id
+/// cannot, so it refuses the archive.
 fn check_row(a: &Asset) -> Result<(), RestoreError> {
     let id_ok = !a.asset_id.is_empty()
         && a.asset_id.len() <= 64
         && a.asset_id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let uri_ok = match a.uri.as_deref() {
-        None => true,
-        Some(u) if u.starts_with('/') => !u.split('/').any(|seg| seg == ".."),
-        Some(u) => super::content::check_url(u).is_ok(),
-    };
-    if id_ok && uri_ok {
+    if id_ok {
         Ok(())
     } else {
-        Err(RestoreError::Invalid(format!(
-            "asset {:?} has an unusable id or URI",
-            a.asset_id
+        let shown: String = a.asset_id.chars().take(70).collect();
+        Err(RestoreError::Refused(format!(
+            "the asset id {shown:?} is not 1 to 64 letters, digits, '_' or '-'."
         )))
     }
+}
+
+/// The plan for `settings` and the rows (each with the archive file it names), which it runs
+/// through the API's rules in archive order. Refuses the archive when two rows share an id
+/// (which one is meant cannot be told); otherwise skips the rows the API would refuse and
+/// repairs the rest: names fitted, a file named by an earlier row stored again for this one
+/// (deleting one asset must not take another's content), and the playing assets renumbered
+/// when their positions clash.
+fn vet(
+    rows: Vec<(Asset, Option<String>)>,
+    staged: &HashMap<String, PathBuf>,
+    settings: DeviceSettings,
+) -> Result<Plan, RestoreError> {
+    let mut ids = std::collections::HashSet::new();
+    for (a, _) in &rows {
+        check_row(a)?;
+        if !ids.insert(a.asset_id.as_str()) {
+            return Err(RestoreError::Refused(format!(
+                "the asset id {:?} appears more than once.",
+                a.asset_id
+            )));
+        }
+    }
+    let mut report = Report::default();
+    let mut kept: Vec<(Asset, Option<Content>)> = Vec::with_capacity(rows.len());
+    // Names under which files are stored; a copy must not take one the archive still uses.
+    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (mut a, file) in rows {
+        let local = a.uri.as_deref().is_some_and(|u| u.starts_with('/'));
+        // Only a regular file with content: links, devices and sparse entries were never
+        // staged, and an empty file plays nothing.
+        let file = file.filter(|_| local).and_then(|name| {
+            let path = staged.get(&name)?;
+            std::fs::metadata(path)
+                .is_ok_and(|m| m.is_file() && m.len() > 0)
+                .then(|| (name, path.clone()))
+        });
+        match super::assets::admit(&mut a, file.is_some()) {
+            Err(why) => {
+                report.skipped.push(Report::note(&a, why));
+                continue;
+            }
+            Ok(changes) => {
+                for change in changes {
+                    report.repaired.push(Report::note(&a, change));
+                }
+            }
+        }
+        let content = file.map(|(name, path)| {
+            if used.insert(name.clone()) {
+                return Content { path, name };
+            }
+            let copy = copy_name(&a.asset_id, &name, |n| {
+                used.contains(n) || staged.contains_key(n)
+            });
+            used.insert(copy.clone());
+            if let Some(uri) = &a.uri
+                && let Some(dir) = uri.strip_suffix(name.as_str())
+                && dir.ends_with('/')
+            {
+                a.uri = Some(format!("{dir}{copy}"));
+            }
+            let detail = format!(
+                "Another asset names the file {name} too: this one has its own copy, {copy}."
+            );
+            report.repaired.push(Report::note(&a, detail));
+            Content { path, name: copy }
+        });
+        kept.push((a, content));
+    }
+
+    // The playlist: what plays (enabled, not waiting for processing), as the API re-numbers it.
+    let playing: Vec<usize> = (0..kept.len())
+        .filter(|&i| kept[i].0.is_enabled && !kept[i].0.is_processing)
+        .collect();
+    let orders: Vec<i32> = playing.iter().map(|&i| kept[i].0.play_order).collect();
+    if let Some(positions) = crate::domain::asset::renumber(&orders) {
+        for (&i, position) in playing.iter().zip(positions) {
+            let a = &mut kept[i].0;
+            if a.play_order != position {
+                let detail = format!(
+                    "play_order {} is now {position}: playing assets shared positions, so the playlist was numbered 0 to {} in its order.",
+                    a.play_order,
+                    orders.len() - 1
+                );
+                a.play_order = position;
+                report.repaired.push(Report::note(a, detail));
+            }
+        }
+    }
+    report.restored = kept.len();
+    Ok(Plan {
+        settings,
+        assets: kept,
+        report,
+    })
+}
+
+/// A file name for an asset's own copy of `name`: the asset id with `name`'s extension, as the
+/// API names stored files, or with a number added while `taken` says it is in use.
+fn copy_name(asset_id: &str, name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let ext = name
+        .rfind('.')
+        .map(|i| &name[i..])
+        .filter(|e| e.len() <= 11)
+        .unwrap_or("");
+    let mut candidate = format!("{asset_id}{ext}");
+    let mut n = 1;
+    while taken(&candidate) {
+        candidate = format!("{asset_id}-{n}{ext}");
+        n += 1;
+    }
+    candidate
 }
 
 fn read_small(entry: &mut impl Read) -> Result<Vec<u8>, RestoreError> {
@@ -456,13 +613,14 @@ fn copy_entry(entry: &mut impl Read, to: &Path) -> Result<(), RestoreError> {
 }
 
 /// Restores the tenant from a local archive file. Who may sign in stays as it is on the device
-/// (backups carry no password hashes; Anthias's are Django's anyway).
+/// (backups carry no password hashes; Anthias's are Django's anyway). Answers what was
+/// restored, skipped and repaired.
 pub async fn restore(
     state: &crate::services::context::Core,
     scope: &TenantScope,
     archive: &Path,
     work: &Path,
-) -> Result<usize, RestoreError> {
+) -> Result<Report, RestoreError> {
     let current = state.settings(scope).await?;
     let (archive_p, work_p, scope_b, current_b) = (
         archive.to_path_buf(),
@@ -484,11 +642,7 @@ pub async fn restore(
     let mut placed = Vec::new();
     let mut assets = Vec::with_capacity(plan.assets.len());
     for (mut a, file) in plan.assets {
-        if let Some(path) = file {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        if let Some(Content { path, name }) = file {
             let key = Storage::tenant_key(scope, &format!("assets/{batch}/{name}"));
             match state.storage.put_file(&path, &key).await {
                 Ok(stored) => {
@@ -510,7 +664,6 @@ pub async fn restore(
 
     let s = scope.clone();
     let settings_new = plan.settings.clone();
-    let count = assets.len();
     let swapped = state
         .db
         .write(scope, move |c| {
@@ -542,5 +695,12 @@ pub async fn restore(
             tracing::warn!(%key, error = %e, "restore: old file not removed");
         }
     }
-    Ok(count)
+    let report = plan.report;
+    for n in &report.skipped {
+        tracing::warn!(asset_id = %n.asset_id, why = %n.detail, "restore: asset skipped");
+    }
+    for n in &report.repaired {
+        tracing::warn!(asset_id = %n.asset_id, what = %n.detail, "restore: asset repaired");
+    }
+    Ok(report)
 }

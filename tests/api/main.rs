@@ -15,5 +15,6 @@ mod legacy_device;
 mod legacy_files;
 mod normalise;
 mod player;
+mod restore;
 mod storage;
 mod tenancy;

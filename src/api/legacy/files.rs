@@ -403,8 +403,13 @@ async fn recover_into(
         command: "play".into(),
     });
     match restored {
-        Ok(n) => {
-            tracing::info!(assets = n, "backup restored");
+        Ok(report) => {
+            tracing::info!(
+                assets = report.restored,
+                skipped = report.skipped.len(),
+                repaired = report.repaired.len(),
+                "backup restored"
+            );
             dev.state.events.publish(Event::AssetsChanged {
                 tenant_id: tenant_id.clone(),
                 asset_id: None,
@@ -412,7 +417,18 @@ async fn recover_into(
             dev.state
                 .events
                 .publish(Event::SettingsChanged { tenant_id });
-            Ok(HttpResponse::Ok().json("Recovery successful."))
+            // Anthias's answer, which clients compare; what was skipped or repaired rides in a
+            // header of its own.
+            Ok(HttpResponse::Ok()
+                .insert_header((REPORT_HEADER, report_header(&report)))
+                .json("Recovery successful."))
+        }
+        Err(backup::RestoreError::Refused(why)) => {
+            tracing::warn!(%why, "backup refused");
+            Err(LegacyError::scalar(
+                "backup_upload",
+                format!("Invalid backup archive: {why}"),
+            ))
         }
         Err(backup::RestoreError::Invalid(why)) => {
             tracing::warn!(%why, "backup refused");
@@ -423,6 +439,56 @@ async fn recover_into(
         }
         Err(backup::RestoreError::Other(e)) => Err(e.into()),
     }
+}
+
+/// The header that reports what a restore skipped and repaired.
+const REPORT_HEADER: &str = "Signate-Restore-Report";
+/// Longest report header: proxies and clients refuse long header sections (8 KiB is common).
+const MAX_REPORT_HEADER: usize = 6 * 1024;
+
+/// The restore report as a header value: compact JSON `{"restored", "skipped", "repaired",
+/// "omitted"}`, ASCII only (other characters as `\u` escapes, so any name can travel), and
+/// bounded: notes past [`MAX_REPORT_HEADER`] are left out and counted in `omitted` (the log
+/// has them all).
+fn report_header(report: &backup::Report) -> String {
+    let mut left = MAX_REPORT_HEADER - 100;
+    let mut omitted = 0usize;
+    let mut list = |notes: &[backup::Note]| {
+        let mut shown = Vec::new();
+        for n in notes {
+            let text = ascii_json(n);
+            if text.len() < left {
+                left -= text.len() + 1;
+                shown.push(text);
+            } else {
+                omitted += 1;
+            }
+        }
+        shown.join(",")
+    };
+    let skipped = list(&report.skipped);
+    let repaired = list(&report.repaired);
+    format!(
+        r#"{{"restored":{},"skipped":[{skipped}],"repaired":[{repaired}],"omitted":{omitted}}}"#,
+        report.restored
+    )
+}
+
+/// JSON with every character outside printable ASCII written as a `\u` escape (only strings
+/// hold such characters, so the result is the same JSON).
+fn ascii_json(value: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() && !c.is_ascii_control() {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -457,5 +523,28 @@ mod tests {
         assert_eq!(guess_extension("image/x-unknown", "a.JFIF"), ".jfif");
         assert_eq!(guess_type("clip.mp4").as_deref(), Some("video/mp4"));
         assert_eq!(guess_type("doc.pdf").as_deref(), Some("application/pdf"));
+    }
+
+    #[test]
+    fn restore_reports_fit_in_a_header() {
+        let note = |i: usize| backup::Note {
+            asset_id: format!("a{i}"),
+            name: Some("Café\r\n\u{7f}".into()),
+            detail: "x".repeat(200),
+        };
+        let report = backup::Report {
+            restored: 3,
+            skipped: (0..100).map(note).collect(),
+            repaired: vec![note(100)],
+        };
+        let header = report_header(&report);
+        assert!(header.len() <= MAX_REPORT_HEADER, "{}", header.len());
+        assert!(actix_web::http::header::HeaderValue::from_str(&header).is_ok());
+        let v: serde_json::Value = serde_json::from_str(&header).unwrap();
+        assert_eq!(v["skipped"][0]["name"], "Café\r\n\u{7f}");
+        let shown =
+            v["skipped"].as_array().unwrap().len() + v["repaired"].as_array().unwrap().len();
+        assert_eq!(shown as u64 + v["omitted"].as_u64().unwrap(), 101);
+        assert!(shown > 10, "{shown}");
     }
 }
