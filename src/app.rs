@@ -7,7 +7,7 @@ use std::time::Instant;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 
-use crate::auth::basic::VerifiedCache;
+use crate::auth::basic::BasicAuth;
 use crate::config::{Config, Mode};
 use crate::db::{DatabaseUrl, Db};
 use crate::error::Error;
@@ -23,7 +23,7 @@ pub struct AppState {
     /// Device mode: the one tenant. Cloud mode resolves the tenant per request instead.
     pub device_tenant: Option<TenantScope>,
     pub now_playing: NowPlaying,
-    pub basic_auth: VerifiedCache,
+    pub basic_auth: BasicAuth,
     pub sessions: crate::auth::session::Sessions,
     /// Rendered legacy asset lists (see `api::legacy::cache`).
     pub legacy_lists: crate::api::legacy::cache::ListCache,
@@ -83,11 +83,12 @@ pub async fn start(config: Config) -> Result<Started, Error> {
         #[cfg(feature = "cloud")]
         cloud,
     ));
+    let basic_auth = BasicAuth::new(&core.config.basic_auth);
     let state = web::Data::new(AppState {
         core,
         device_tenant,
         now_playing: NowPlaying::default(),
-        basic_auth: VerifiedCache::default(),
+        basic_auth,
         sessions: Default::default(),
         legacy_lists: Default::default(),
     });

@@ -108,6 +108,27 @@ impl Default for SmtpConfig {
     }
 }
 
+/// Device mode: how HTTP Basic and the web UI's sign-in hold up against guessing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BasicAuthConfig {
+    /// Failed sign-ins allowed from one client address in 15 minutes; past them that address
+    /// waits for the window to end (429).
+    pub failures_per_address: u32,
+    /// Failed sign-ins allowed for one user name from all addresses in 15 minutes; past them
+    /// only addresses that have signed in before may try.
+    pub failures_per_account: u32,
+}
+
+impl Default for BasicAuthConfig {
+    fn default() -> Self {
+        BasicAuthConfig {
+            failures_per_address: 10,
+            failures_per_account: 30,
+        }
+    }
+}
+
 /// Cloud mode: tenants, accounts and tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -126,8 +147,15 @@ pub struct CloudConfig {
     pub access_token_seconds: u64,
     /// Lifetime of a refresh token, seconds.
     pub refresh_token_seconds: u64,
-    /// Failed sign-ins allowed per account (and ×4 per address) in 15 minutes.
+    /// Failed sign-ins allowed from one address to one account in 15 minutes; past them that
+    /// pair (only) waits for the window to end.
     pub login_failures_allowed: u32,
+    /// Failed sign-ins allowed from one address to any accounts in 15 minutes; past them that
+    /// address waits for the window to end.
+    pub login_failures_per_address: u32,
+    /// Failed sign-ins to one account from all addresses in 15 minutes past which sign-ins
+    /// from addresses it has not signed in from are slowed down (never refused).
+    pub login_failures_per_account: u32,
     /// A refresh token presented again this soon after it was spent gets a new pair instead of
     /// ending the sign-in (a page closed while its refresh was in flight). 0 turns it off.
     pub refresh_reuse_grace_seconds: u64,
@@ -146,6 +174,8 @@ impl Default for CloudConfig {
             access_token_seconds: 15 * 60,
             refresh_token_seconds: 7 * 24 * 3600,
             login_failures_allowed: 5,
+            login_failures_per_address: 20,
+            login_failures_per_account: 50,
             refresh_reuse_grace_seconds: 10,
             trusted_proxies: Vec::new(),
         }
@@ -189,6 +219,7 @@ pub struct Config {
     /// or `local`), e.g. `amixer cset numid=3 {output}`-style or a `pactl set-default-sink`
     /// wrapper; none by default.
     pub audio_output_command: Option<String>,
+    pub basic_auth: BasicAuthConfig,
     pub cloud: CloudConfig,
     pub smtp: SmtpConfig,
 }
@@ -212,6 +243,7 @@ impl Default for Config {
             shutdown_command: None,
             display_power_command: None,
             audio_output_command: None,
+            basic_auth: BasicAuthConfig::default(),
             cloud: CloudConfig::default(),
             smtp: SmtpConfig::default(),
         }
@@ -285,6 +317,13 @@ impl Config {
                 "key `storage.s3.bucket`: required when `storage.backend` is \"s3\"".into(),
             ));
         }
+        if self.basic_auth.failures_per_address == 0 || self.basic_auth.failures_per_account == 0 {
+            return Err(ConfigError(
+                "keys `basic_auth.failures_per_address` and `basic_auth.failures_per_account`: \
+                 must be at least 1 (0 would refuse every sign-in)"
+                    .into(),
+            ));
+        }
         if self.mode == Mode::Cloud {
             self.check_cloud()?;
         }
@@ -322,6 +361,16 @@ impl Config {
         {
             return Err(ConfigError(
                 "key `cloud.secrets_key`: needs 64 hex digits (`openssl rand -hex 32`)".into(),
+            ));
+        }
+        if self.cloud.login_failures_allowed == 0
+            || self.cloud.login_failures_per_address == 0
+            || self.cloud.login_failures_per_account == 0
+        {
+            return Err(ConfigError(
+                "keys `cloud.login_failures_allowed`, `cloud.login_failures_per_address` and \
+                 `cloud.login_failures_per_account`: must be at least 1"
+                    .into(),
             ));
         }
         if self.cloud.access_token_seconds == 0 || self.cloud.refresh_token_seconds == 0 {

@@ -76,6 +76,20 @@ impl LegacyError {
         )
     }
 
+    /// 429 in DRF's throttled shape, with `Retry-After`.
+    pub fn throttled(retry_after: u64) -> LegacyError {
+        let unit = if retry_after == 1 {
+            "second"
+        } else {
+            "seconds"
+        };
+        LegacyError::detail(
+            429,
+            format!("Request was throttled. Expected available in {retry_after} {unit}."),
+        )
+        .with_header("Retry-After", retry_after.to_string())
+    }
+
     pub fn too_large() -> LegacyError {
         LegacyError::detail(413, "Request body is too large.")
     }
@@ -131,7 +145,11 @@ impl From<Error> for LegacyError {
             Error::Unauthorized(msg) => LegacyError::detail(401, msg),
             Error::Forbidden(msg) => LegacyError::detail(403, msg),
             Error::LimitExceeded(msg) => LegacyError::limit_exceeded(msg),
-            Error::RateLimited { message, .. } => LegacyError::detail(429, message),
+            Error::RateLimited {
+                message,
+                retry_after,
+            } => LegacyError::detail(429, message)
+                .with_header("Retry-After", retry_after.to_string()),
             Error::Gone(msg) => LegacyError::detail(410, msg),
             Error::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");

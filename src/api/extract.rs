@@ -17,6 +17,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::api::error::LegacyError;
 use crate::app::AppState;
+use crate::auth::basic::{Refused, retry_after_secs};
 use crate::services::context::Ctx;
 use crate::services::settings::DeviceSettings;
 use crate::tenancy::TenantScope;
@@ -157,17 +158,18 @@ async fn authorize(
     let challenge = |e: LegacyError| e.with_header("WWW-Authenticate", "Basic realm=\"api\"");
     if let Some(h) = req.headers().get(header::AUTHORIZATION) {
         let h = h.to_str().unwrap_or("");
-        return if state
+        let peer = req.peer_addr().map(|a| a.ip());
+        return match state
             .basic_auth
-            .check(h, &settings.username, &settings.password_hash)
+            .check_header(h, peer, &settings.username, &settings.password_hash)
             .await
         {
-            Ok(())
-        } else {
-            Err(challenge(LegacyError::detail(
+            Ok(()) => Ok(()),
+            Err(Refused::Throttled(wait)) => Err(LegacyError::throttled(retry_after_secs(wait))),
+            Err(Refused::Wrong) => Err(challenge(LegacyError::detail(
                 401,
                 "Invalid username/password.",
-            )))
+            ))),
         };
     }
     if let Some(cookie) = req.cookie(crate::auth::session::COOKIE)

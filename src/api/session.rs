@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::api::error::LegacyError;
 use crate::api::extract::{Device, OpenDevice};
 use crate::api::legacy::body;
-use crate::auth::{password, session};
+use crate::auth::basic::{Refused, retry_after_secs};
+use crate::auth::session;
 
 /// Every route of the UI's own API.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -52,14 +53,27 @@ async fn login(
             .to_string()
     };
     let (user, pass) = (field("username"), field("password"));
-    // Both checked every time, so timing does not reveal a valid user name.
-    let password_ok = password::verify_gated(&pass, &dev.settings.password_hash).await;
-    let ok =
-        crate::auth::basic::constant_time_eq(user.as_bytes(), dev.settings.username.as_bytes())
-            & password_ok;
-    if !ok {
-        tracing::warn!(peer = ?req.peer_addr(), "failed sign-in");
-        return Err(LegacyError::detail(401, "Invalid username or password."));
+    let peer = req.peer_addr().map(|a| a.ip());
+    let checked = dev
+        .state
+        .basic_auth
+        .check(
+            peer,
+            &user,
+            &pass,
+            &dev.settings.username,
+            &dev.settings.password_hash,
+        )
+        .await;
+    match checked {
+        Ok(()) => {}
+        Err(Refused::Throttled(wait)) => {
+            return Err(LegacyError::throttled(retry_after_secs(wait)));
+        }
+        Err(Refused::Wrong) => {
+            tracing::warn!(peer = ?req.peer_addr(), "failed sign-in");
+            return Err(LegacyError::detail(401, "Invalid username or password."));
+        }
     }
     let token = dev
         .state

@@ -1,8 +1,11 @@
 //! Passwords are stored only as argon2id PHC strings.
 
+use std::sync::{Arc, LazyLock};
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
 
 use crate::error::Error;
 
@@ -24,22 +27,51 @@ pub fn verify(password: &str, hash: &str) -> bool {
     }
 }
 
-/// At most two argon2 verifications run at once, each on a blocking thread; a failed one
-/// holds its turn half a second longer. A flood of wrong passwords then queues here instead of
-/// taking every worker, and guessing is slow.
-static GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Which queue an argon2 verification waits in. Each queue lets a few run at once, each on a
+/// blocking thread, so a flood of guesses waits there instead of taking every worker and all
+/// the memory (argon2id takes 19 MiB per verification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Everyone: two at a time.
+    Shared,
+    /// Clients that have signed in before: one more of their own, so the operator's sign-in
+    /// never waits behind strangers' guesses.
+    Known,
+}
 
-/// [`verify`] for request handlers: off the async executor, rate-limited, slow to fail.
-pub async fn verify_gated(password: &str, hash: &str) -> bool {
-    let Ok(_turn) = GATE.acquire().await else {
+static SHARED: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(2)));
+static KNOWN: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(1)));
+
+/// How long a failed check waits before answering, after giving its turn back: guessing is
+/// slow, and nobody else waits for it.
+pub const FAILURE_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// [`verify`] for request handlers: off the async executor, in `lane`'s queue.
+pub async fn verify_in(lane: Lane, password: &str, hash: &str) -> bool {
+    let gate = match lane {
+        Lane::Shared => &SHARED,
+        Lane::Known => &KNOWN,
+    };
+    let Ok(turn) = Arc::clone(gate).acquire_owned().await else {
         return false;
     };
     let (p, h) = (password.to_string(), hash.to_string());
-    let ok = tokio::task::spawn_blocking(move || verify(&p, &h))
-        .await
-        .unwrap_or(false);
+    // The turn ends with the verification, not with this future: a client that hangs up
+    // cannot leave argon2 running outside the queue.
+    tokio::task::spawn_blocking(move || {
+        let ok = verify(&p, &h);
+        drop(turn);
+        ok
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// [`verify`] in the shared queue, slow to fail ([`FAILURE_DELAY`]).
+pub async fn verify_gated(password: &str, hash: &str) -> bool {
+    let ok = verify_in(Lane::Shared, password, hash).await;
     if !ok {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        tokio::time::sleep(FAILURE_DELAY).await;
     }
     ok
 }

@@ -22,8 +22,7 @@ use crate::services::context::Core;
 pub async fn forgot(core: &Core, email: Option<String>, ip: Option<String>) -> Result<(), Error> {
     let email = normalise_email(required(&email, "email")?);
     check_email(&email)?;
-    let limit = throttle::Keys::per_address("reset", ip.as_deref(), 10);
-    throttle::attempt(&core.db, &limit).await?;
+    throttle::per_address(&core.db, "reset", ip.as_deref(), 10).await?;
     let e = email.clone();
     let user = core
         .db
@@ -104,6 +103,6 @@ pub async fn reset(
             Ok(user.email)
         })
         .await?;
-    // Whoever reset the password proved the address: lift a lock on the account.
-    throttle::clear_account(&core.db, &email).await
+    // Whoever reset the password proved the address: lift the account's sign-in limits.
+    throttle::lift(&core.db, &email).await
 }

@@ -104,16 +104,14 @@ pub struct Login {
     pub tenant: Option<String>,
 }
 
-/// Signs a user in with their password. Attempts are throttled per account and address.
+/// Signs a user in with their password. Attempts are throttled per (account, address) pair
+/// and per address, and slowed down past a per-account limit (`cloud::throttle`).
 pub async fn login(core: &Core, form: Login, req: &Presented) -> Result<Started, Error> {
     let email = normalise_email(required(&form.email, "email")?);
     let password = required_password(&form.password)?;
     let ip = req.ip.clone();
-    let keys = throttle::Keys::new(
-        &email,
-        ip.as_deref(),
-        core.config.cloud.login_failures_allowed,
-    );
+    let keys = throttle::SignIn::new(&email, ip.as_deref(), &core.config.cloud);
+    // Counted before the password is checked; waits here when the account is slowed down.
     throttle::attempt(&core.db, &keys).await?;
     let e = email.clone();
     let user = core

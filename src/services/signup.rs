@@ -71,8 +71,7 @@ pub async fn signup(core: &Core, form: Form, ip: Option<String>) -> Result<Start
     if name.chars().count() > 100 || tenant_name.chars().count() > 100 {
         return Err(Error::invalid("name", "Names are at most 100 characters."));
     }
-    let limit = throttle::Keys::per_address("signup", ip.as_deref(), 10);
-    throttle::attempt(&core.db, &limit).await?;
+    throttle::per_address(&core.db, "signup", ip.as_deref(), 10).await?;
     let hash = hash_password(&password).await?;
     let user = User::new(&email, &name, hash);
     let tenant = Tenant::new(&slug, &tenant_name);

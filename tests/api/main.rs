@@ -8,6 +8,7 @@ mod cli;
 mod cloud;
 mod concurrency;
 mod crash;
+mod device_auth;
 mod foundation;
 mod jobs;
 mod legacy_assets;

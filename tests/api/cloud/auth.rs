@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{PASSWORD, call, mail_to, signup, spawn, spawn_with, token_in};
-use crate::helpers::status_json;
+use crate::helpers::{TestApp, status_json};
 
 #[tokio::test]
 async fn signup_checks_its_input_and_answers_with_tokens() {
@@ -237,27 +237,28 @@ async fn access_tokens_expire() {
     );
 }
 
-#[tokio::test]
-async fn failed_logins_are_throttled_per_account() {
-    let app = spawn_with(|c| c.cloud.login_failures_allowed = 3).await;
-    let acct = signup(&app, "thr").await;
-    for _ in 0..3 {
-        let (s, b) = status_json(
-            app.post_json(
-                "/api/v3/auth/login",
-                &json!({ "email": acct.email, "password": "wrong password!" }),
-            )
-            .await,
-        )
-        .await;
-        assert_eq!(s, 401, "{b}");
-    }
-    let res = app
-        .post_json(
-            "/api/v3/auth/login",
-            &json!({ "email": acct.email, "password": PASSWORD }),
-        )
-        .await;
+/// A sign-in from `ip` (the test client is the trusted proxy that says so).
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v3/auth/login"))
+        .header("X-Forwarded-For", ip)
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A cloud server behind the test client as its proxy, with sign-in limits set by `adjust`.
+async fn behind_proxy(adjust: impl FnOnce(&mut signate::config::CloudConfig)) -> TestApp {
+    spawn_with(|c| {
+        c.cloud.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        adjust(&mut c.cloud);
+    })
+    .await
+}
+
+/// A 429 with `Retry-After` within the 15-minute window, in v3's shape.
+async fn assert_throttled(res: reqwest::Response) {
     assert_eq!(res.status(), 429);
     let retry: u64 = res.headers()["retry-after"]
         .to_str()
@@ -267,30 +268,141 @@ async fn failed_logins_are_throttled_per_account() {
     assert!(retry > 0 && retry <= 900, "{retry}");
     let (_, b) = status_json(res).await;
     assert_eq!(b["error"]["code"], "rate_limited");
-    // Another account from the same address is not locked yet.
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_address_not_for_the_account() {
+    let app = behind_proxy(|c| c.login_failures_allowed = 3).await;
+    let acct = signup(&app, "thr").await;
+    let attacker = "203.0.113.9";
+    for _ in 0..3 {
+        let res = login_from(&app, attacker, &acct.email, "wrong password!").await;
+        assert_eq!(res.status(), 401);
+    }
+    // That address is refused for this account, even with the right password...
+    assert_throttled(login_from(&app, attacker, &acct.email, PASSWORD).await).await;
+    // ...but the owner, elsewhere, is not locked out.
+    let res = login_from(&app, "198.51.100.20", &acct.email, PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    // Another account from the same address is not throttled yet.
     let other = signup(&app, "thr2").await;
-    let (s, _) = status_json(
-        app.post_json(
-            "/api/v3/auth/login",
-            &json!({ "email": other.email, "password": PASSWORD }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(s, 200);
+    assert_eq!(
+        login_from(&app, attacker, &other.email, PASSWORD)
+            .await
+            .status(),
+        200
+    );
     // Unknown addresses get the same answer as a wrong password.
-    let (s, b) = status_json(
-        app.post_json(
-            "/api/v3/auth/login",
-            &json!({ "email": super::address("nobody"), "password": PASSWORD }),
-        )
-        .await,
-    )
-    .await;
+    let (s, b) =
+        status_json(login_from(&app, attacker, &super::address("nobody"), PASSWORD).await).await;
     assert_eq!(
         (s, b["error"]["message"].as_str()),
         (401, Some("Incorrect e-mail address or password."))
     );
+}
+
+#[tokio::test]
+async fn an_address_is_throttled_across_accounts() {
+    let app = behind_proxy(|c| {
+        c.login_failures_allowed = 3;
+        c.login_failures_per_address = 4;
+    })
+    .await;
+    let (a, b, c) = (
+        signup(&app, "acr1").await,
+        signup(&app, "acr2").await,
+        signup(&app, "acr3").await,
+    );
+    let attacker = "203.0.113.7";
+    // Two guesses at each of two accounts: every pair is under its limit, the address is not.
+    for acct in [&a, &a, &b, &b] {
+        let res = login_from(&app, attacker, &acct.email, "wrong password!").await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_throttled(login_from(&app, attacker, &c.email, PASSWORD).await).await;
+    assert_throttled(login_from(&app, attacker, &a.email, PASSWORD).await).await;
+    // The accounts' owners sign in from their own addresses.
+    for acct in [&a, &c] {
+        let res = login_from(&app, "198.51.100.21", &acct.email, PASSWORD).await;
+        assert_eq!(res.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn many_addresses_slow_an_account_down_but_never_lock_it() {
+    let app = behind_proxy(|c| {
+        c.login_failures_allowed = 3;
+        c.login_failures_per_account = 1;
+    })
+    .await;
+    let acct = signup(&app, "ceil").await;
+    // The owner has signed in from home before.
+    let home = "198.51.100.30";
+    assert_eq!(
+        login_from(&app, home, &acct.email, PASSWORD).await.status(),
+        200
+    );
+    // Guesses from four addresses, one each: no pair and no address is over its limit.
+    for i in 1..=4 {
+        let res = login_from(&app, &format!("203.0.113.{i}"), &acct.email, "wrong!").await;
+        assert_eq!(res.status(), 401);
+    }
+    // The owner, from a new address, gets in: slowed down by a second per failure past the
+    // limit, not refused.
+    let began = std::time::Instant::now();
+    let res = login_from(&app, "198.51.100.31", &acct.email, PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        began.elapsed() >= std::time::Duration::from_secs(4),
+        "{:?}",
+        began.elapsed()
+    );
+    // From home, where the account signed in before, without the wait.
+    let began = std::time::Instant::now();
+    let res = login_from(&app, home, &acct.email, PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        began.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        began.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_password_reset_lifts_the_limits_of_its_account() {
+    let app = behind_proxy(|c| c.login_failures_allowed = 2).await;
+    let acct = signup(&app, "lift").await;
+    let here = "203.0.113.50";
+    for _ in 0..2 {
+        let res = login_from(&app, here, &acct.email, "forgotten one").await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_throttled(login_from(&app, here, &acct.email, PASSWORD).await).await;
+    let res = app
+        .client
+        .post(app.url("/api/v3/auth/forgot-password"))
+        .header("X-Forwarded-For", here)
+        .json(&json!({ "email": acct.email }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let mails = mail_to(&acct.email, 2).await;
+    let reset = mails
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("Reset"))
+        .expect("reset mail");
+    let (s, b) = status_json(
+        app.post_json(
+            "/api/v3/auth/reset-password",
+            &json!({ "token": token_in(reset), "password": "a new long passphrase" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let res = login_from(&app, here, &acct.email, "a new long passphrase").await;
+    assert_eq!(res.status(), 200);
 }
 
 #[tokio::test]
