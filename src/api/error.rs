@@ -200,10 +200,13 @@ impl ResponseError for ApiError {
         } else {
             self.0.to_string()
         };
-        let mut error = json!({ "code": self.0.code(), "message": message });
-        if let Some(field) = self.0.field() {
-            error["field"] = field.into();
-        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.0.code(),
+                message,
+                field: self.0.field().map(str::to_string),
+            },
+        };
         let mut response = HttpResponse::build(status);
         if let Error::RateLimited { retry_after, .. } = &self.0 {
             response.insert_header(("Retry-After", retry_after.to_string()));
@@ -211,6 +214,42 @@ impl ResponseError for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(json!({ "error": error }))
+        response.json(body)
     }
+}
+
+/// Every v3 error. `code` is stable and machine-readable; `message` is for people and may
+/// change.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "cloud", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "cloud", schema(as = Error, example = json!({
+    "error": {
+        "code": "invalid",
+        "message": "Enter a valid e-mail address.",
+        "field": "email"
+    }
+})))]
+pub struct ErrorBody {
+    #[cfg_attr(feature = "cloud", schema(inline))]
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "cloud", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// One of `invalid` (400), `unauthorized` (401), `forbidden` (403), `limit_exceeded` (403),
+    /// `not_found` (404), `conflict` (409), `gone` (410), `rate_limited` (429, with
+    /// `Retry-After`); server faults use `internal_error`, `database_error`, `storage_error`,
+    /// `configuration_error` (500) and `database_unavailable` (503).
+    #[cfg_attr(feature = "cloud", schema(example = "invalid"))]
+    pub code: &'static str,
+    /// Human-readable explanation.
+    #[cfg_attr(feature = "cloud", schema(example = "Enter a valid e-mail address."))]
+    pub message: String,
+    /// Only for errors about one input: the body field, query parameter or header it concerns
+    /// (for example `email`, `tenant_slug`, `limit`, `X-Tenant-ID`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "cloud", schema(example = "email", nullable = false))]
+    pub field: Option<String>,
 }

@@ -3,11 +3,12 @@
 //! pipeline with the Anthias API's) are in `services::assets`.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Allowed, ApiResult, cursor, iso, iso_opt, page_limit, perm};
+use super::views::{self, AssetList, Share, SharesRevoked};
+use super::{Allowed, ApiResult, cursor, iso, page_limit, perm};
 use crate::db::models::asset::{After, Asset, Search, SortKey};
 use crate::domain::asset::Kind;
 use crate::domain::schedule::{PlayDays, format_time, parse_time};
@@ -25,46 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/assets/{id}/share", web::post().to(share))
         .route("/assets/{id}/shares", web::delete().to(unshare))
         .route("/assets/{id}/duplicate", web::post().to(duplicate));
-}
-
-/// How clients see an asset.
-/// `is_active` is judged in the tenant's time zone (its `timezone` setting), as its screens do.
-pub fn view(a: &Asset, tz: chrono_tz::Tz) -> Value {
-    let meta = a.metadata_map();
-    let error = meta.get("error_message").and_then(Value::as_str);
-    let status = if a.is_processing {
-        "processing"
-    } else if error.is_some() {
-        "failed"
-    } else {
-        "done"
-    };
-    json!({
-        "id": a.asset_id,
-        "name": a.name,
-        "uri": a.uri,
-        "mimetype": a.mimetype,
-        "duration": a.duration,
-        "start_date": iso_opt(a.start_date),
-        "end_date": iso_opt(a.end_date),
-        "is_enabled": a.is_enabled,
-        "is_active": a.schedule().is_active(Utc::now(), tz),
-        "is_processing": a.is_processing,
-        "processing_status": status,
-        "processing_error": error,
-        "nocache": a.nocache,
-        "play_order": a.play_order,
-        "skip_asset_check": a.skip_asset_check,
-        "play_days": PlayDays::from_json_text(&a.play_days).days(),
-        "play_time_from": a.play_time_from,
-        "play_time_to": a.play_time_to,
-        "tags": serde_json::from_str::<Value>(&a.tags).unwrap_or_else(|_| json!([])),
-        "metadata": Value::Object(meta),
-        "file_size": a.file_size,
-        "sha256": a.sha256,
-        "created_at": iso(a.created_at),
-        "updated_at": iso(a.updated_at),
-    })
 }
 
 #[derive(Deserialize)]
@@ -173,13 +134,16 @@ async fn list(
     let key = search.key;
     let rows = assets::search(&ctx, search).await?;
     let page = &rows[..rows.len().min(limit)];
-    let next = match page.last() {
-        Some((id, a)) if rows.len() > limit => next_cursor(&ordering, key, *id, a).into(),
-        _ => Value::Null,
+    let next_cursor = match page.last() {
+        Some((id, a)) if rows.len() > limit => Some(next_cursor(&ordering, key, *id, a)),
+        _ => None,
     };
     let zone = ctx.tz();
-    let items: Vec<Value> = page.iter().map(|(_, a)| view(a, zone)).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next })))
+    let items = page
+        .iter()
+        .map(|(_, a)| views::Asset::new(a, zone))
+        .collect();
+    Ok(HttpResponse::Ok().json(AssetList { items, next_cursor }))
 }
 
 /// Fields a client may send.
@@ -407,14 +371,14 @@ async fn create(
     let changes = parse_input(&body, true)?;
     let ctx = allowed.ctx();
     let saved = assets::create(&ctx, Dialect::V3, changes).await?;
-    Ok(HttpResponse::Created().json(view(&saved, ctx.tz())))
+    Ok(HttpResponse::Created().json(views::Asset::new(&saved, ctx.tz())))
 }
 
 /// `GET /api/v3/assets/{id}`
 async fn get(allowed: Allowed<perm::AssetsView>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let ctx = allowed.ctx();
     let a = assets::get(&ctx, &id).await.map_err(not_found)?;
-    Ok(HttpResponse::Ok().json(view(&a, ctx.tz())))
+    Ok(HttpResponse::Ok().json(views::Asset::new(&a, ctx.tz())))
 }
 
 /// `PATCH /api/v3/assets/{id}`
@@ -428,7 +392,7 @@ async fn update(
     let saved = assets::update(&ctx, Dialect::V3, &id, changes)
         .await
         .map_err(not_found)?;
-    Ok(HttpResponse::Ok().json(view(&saved, ctx.tz())))
+    Ok(HttpResponse::Ok().json(views::Asset::new(&saved, ctx.tz())))
 }
 
 /// `DELETE /api/v3/assets/{id}`: the row (with its share links), then its files.
@@ -485,11 +449,11 @@ async fn share(
     let hours = body.expires_in_hours.unwrap_or(168);
     let (token, expires_at) = shares::create(&allowed.ctx(), &id, hours).await?;
     let url = format!("{}/share/{token}", allowed.state.config.public_url());
-    Ok(HttpResponse::Created().json(json!({
-        "share_url": url,
-        "share_token": token,
-        "expires_at": iso(expires_at),
-    })))
+    Ok(HttpResponse::Created().json(Share {
+        share_url: url,
+        share_token: token,
+        expires_at: iso(expires_at),
+    }))
 }
 
 /// `DELETE /api/v3/assets/{id}/shares`: every link to the asset stops working.
@@ -498,7 +462,7 @@ async fn unshare(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let revoked = shares::revoke(&allowed.ctx(), &id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "revoked": revoked })))
+    Ok(HttpResponse::Ok().json(SharesRevoked { revoked }))
 }
 
 /// `POST /api/v3/assets/{id}/duplicate`: a copy named "<name> (Copy)" with its own file.
@@ -508,7 +472,7 @@ async fn duplicate(
 ) -> ApiResult<HttpResponse> {
     let ctx = allowed.ctx();
     let saved = assets::duplicate(&ctx, &id).await.map_err(not_found)?;
-    Ok(HttpResponse::Created().json(view(&saved, ctx.tz())))
+    Ok(HttpResponse::Created().json(views::Asset::new(&saved, ctx.tz())))
 }
 
 /// v3's wording of a missing asset.

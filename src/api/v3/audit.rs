@@ -2,31 +2,16 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::views::{AuditEntry, AuditList};
 use super::{Allowed, ApiResult, cursor, page_limit, perm};
-use crate::db::models::audit::{Entry, Filter};
+use crate::db::models::audit::Filter;
 use crate::error::Error;
 use crate::services::audit_log;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit-log", web::get().to(list));
-}
-
-/// One entry as clients see it.
-fn view(e: &Entry) -> Value {
-    json!({
-        "id": e.id,
-        "actor_type": e.actor_type,
-        "actor_id": e.actor_id,
-        "actor_label": e.actor_label,
-        "action": e.action,
-        "object_type": e.object_type,
-        "object_id": e.object_id,
-        "ip": e.ip,
-        "created_at": format!("{}Z", e.created_at.format("%Y-%m-%dT%H:%M:%S%.6f")),
-        "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::Null),
-    })
 }
 
 #[derive(Deserialize)]
@@ -62,10 +47,10 @@ async fn list(
     let rows = audit_log::list(&allowed.ctx(), filter).await?;
     let more = rows.len() as i64 > limit;
     let page = &rows[..rows.len().min(limit as usize)];
-    let next = match page.last() {
-        Some(e) if more => Value::String(cursor::encode(&json!({ "before": e.id }))),
-        _ => Value::Null,
+    let next_cursor = match page.last() {
+        Some(e) if more => Some(cursor::encode(&json!({ "before": e.id }))),
+        _ => None,
     };
-    Ok(HttpResponse::Ok()
-        .json(json!({ "items": page.iter().map(view).collect::<Vec<_>>(), "next_cursor": next })))
+    let items = page.iter().map(AuditEntry::from).collect();
+    Ok(HttpResponse::Ok().json(AuditList { items, next_cursor }))
 }

@@ -6,14 +6,13 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
+use super::views::{Me, Status, TenantRef, TokenBody};
 use super::{ApiResult, SignedIn};
 use crate::api::principal::{self, MEDIA_COOKIE, client_ip};
 use crate::app::AppState;
-use crate::db::models::user::User;
 use crate::services::principal::Principal;
-use crate::services::sessions::{self, Started};
+use crate::services::sessions;
 use crate::services::{invitations, passwords, signup, verification};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -31,29 +30,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(resend_verification),
         )
         .route("/auth/accept-invite", web::post().to(accept_invite));
-}
-
-/// What clients see of a user.
-fn user_view(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "email": u.email,
-        "name": u.name,
-        "email_verified": u.email_verified_at.is_some(),
-    })
-}
-
-/// The answer to a sign-in: the token pair, who, where, and with which role.
-fn token_body(s: &Started) -> Value {
-    json!({
-        "access_token": s.tokens.access_token,
-        "refresh_token": s.tokens.refresh_token,
-        "token_type": s.tokens.token_type,
-        "expires_in": s.tokens.expires_in,
-        "user": user_view(&s.user),
-        "tenant": { "id": s.tenant.id, "slug": s.tenant.slug, "name": s.tenant.name },
-        "role": s.role,
-    })
 }
 
 #[derive(Deserialize)]
@@ -81,7 +57,7 @@ async fn signup(
         tenant_slug: b.tenant_slug,
     };
     let started = signup::signup(&state.core, form, client_ip(&req)).await?;
-    Ok(HttpResponse::Created().json(token_body(&started)))
+    Ok(HttpResponse::Created().json(TokenBody::from(&started)))
 }
 
 #[derive(Deserialize)]
@@ -105,7 +81,7 @@ async fn login(
         tenant: b.tenant,
     };
     let started = sessions::login(&state.core, form, &principal::presented(&req)).await?;
-    Ok(HttpResponse::Ok().json(token_body(&started)))
+    Ok(HttpResponse::Ok().json(TokenBody::from(&started)))
 }
 
 #[derive(Deserialize)]
@@ -122,7 +98,7 @@ async fn refresh(
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let started = sessions::refresh(&state.core, body.into_inner().refresh_token).await?;
-    Ok(HttpResponse::Ok().json(token_body(&started)))
+    Ok(HttpResponse::Ok().json(TokenBody::from(&started)))
 }
 
 /// `POST /api/v3/auth/logout`: ends the session of the access token presented.
@@ -154,17 +130,13 @@ async fn media_cookie(signed: SignedIn, req: HttpRequest) -> ApiResult<HttpRespo
 /// `GET /api/v3/auth/me`
 async fn me(signed: SignedIn) -> ApiResult<HttpResponse> {
     let a = &signed.authed;
-    let me = sessions::me(&signed.state.core, a).await?;
-    let tenant = json!({ "id": a.tenant.id, "slug": a.tenant.slug, "name": a.tenant.name });
-    let body = match &a.principal {
-        Principal::User { .. } => {
-            json!({ "user": me.user.as_ref().map(user_view), "api_key": null, "tenant": tenant, "role": a.grant.role, "permissions": me.permissions })
-        }
-        Principal::ApiKey { id } => {
-            json!({ "user": null, "api_key": { "id": id, "name": a.actor.label }, "tenant": tenant, "role": a.grant.role, "permissions": me.permissions })
-        }
+    let held = sessions::me(&signed.state.core, a).await?;
+    let key = match &a.principal {
+        Principal::User { .. } => None,
+        Principal::ApiKey { id } => Some((id.clone(), a.actor.label.clone())),
     };
-    Ok(HttpResponse::Ok().json(body))
+    let tenant = TenantRef::from(&a.tenant);
+    Ok(HttpResponse::Ok().json(Me::new(held, key, tenant, a.grant.role.clone())))
 }
 
 #[derive(Deserialize)]
@@ -181,9 +153,9 @@ async fn forgot_password(
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     passwords::forgot(&state.core, body.into_inner().email, client_ip(&req)).await?;
-    Ok(HttpResponse::Accepted().json(
-        json!({ "status": "If an account exists for this address, a reset link is on its way." }),
-    ))
+    Ok(HttpResponse::Accepted().json(Status::new(
+        "If an account exists for this address, a reset link is on its way.",
+    )))
 }
 
 #[derive(Deserialize)]
@@ -201,8 +173,9 @@ async fn reset_password(
     super::app_state(&req)?;
     let b = body.into_inner();
     passwords::reset(&state.core, b.token, b.password).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "status": "Your password has been changed; sign in with it." })))
+    Ok(HttpResponse::Ok().json(Status::new(
+        "Your password has been changed; sign in with it.",
+    )))
 }
 
 #[derive(Deserialize)]
@@ -218,19 +191,17 @@ async fn verify_email(
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     verification::verify(&state.core, body.into_inner().token).await?;
-    Ok(HttpResponse::Ok().json(json!({ "status": "Your e-mail address is confirmed." })))
+    Ok(HttpResponse::Ok().json(Status::new("Your e-mail address is confirmed.")))
 }
 
 /// `POST /api/v3/auth/resend-verification`
 async fn resend_verification(signed: SignedIn) -> ApiResult<HttpResponse> {
     if !verification::resend(&signed.state.core, &signed.authed).await? {
-        return Ok(HttpResponse::Ok()
-            .json(json!({ "status": "Your e-mail address is already confirmed." })));
+        return Ok(
+            HttpResponse::Ok().json(Status::new("Your e-mail address is already confirmed."))
+        );
     }
-    Ok(
-        HttpResponse::Accepted()
-            .json(json!({ "status": "A new confirmation link is on its way." })),
-    )
+    Ok(HttpResponse::Accepted().json(Status::new("A new confirmation link is on its way.")))
 }
 
 #[derive(Deserialize)]
@@ -255,5 +226,5 @@ async fn accept_invite(
         name: b.name,
     };
     let started = invitations::accept(&state.core, form, client_ip(&req)).await?;
-    Ok(HttpResponse::Ok().json(token_body(&started)))
+    Ok(HttpResponse::Ok().json(TokenBody::from(&started)))
 }

@@ -3,10 +3,9 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{Allowed, ApiResult, iso, iso_opt, perm};
-use crate::db::models::api_key::ApiKey;
+use super::views::{ApiKey, ApiKeyCreated, ApiKeyList};
+use super::{Allowed, ApiResult, perm};
 use crate::services::api_keys;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -15,21 +14,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api-keys/{id}", web::delete().to(revoke));
 }
 
-fn view(k: &ApiKey) -> Value {
-    json!({
-        "id": k.id,
-        "name": k.name,
-        "prefix": k.prefix,
-        "role": k.role,
-        "created_by": k.created_by,
-        "created_at": iso(k.created_at),
-        "last_used_at": iso_opt(k.last_used_at),
-    })
-}
-
 async fn list(allowed: Allowed<perm::ApiKeysManage>) -> ApiResult<HttpResponse> {
     let keys = api_keys::list(&allowed.ctx()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": keys.iter().map(view).collect::<Vec<_>>() })))
+    let items = keys.iter().map(ApiKey::from).collect();
+    Ok(HttpResponse::Ok().json(ApiKeyList { items }))
 }
 
 #[derive(Deserialize)]
@@ -44,9 +32,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let (key, secret) = api_keys::create(&allowed.ctx(), &allowed.authed, b.name, b.role).await?;
-    let mut body = view(&key);
-    body["key"] = secret.into();
-    Ok(HttpResponse::Created().json(body))
+    Ok(HttpResponse::Created().json(ApiKeyCreated::new(&key, secret)))
 }
 
 async fn revoke(

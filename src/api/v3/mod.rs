@@ -6,9 +6,11 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod keys;
+pub mod openapi;
 pub mod share;
 pub mod tenants;
 pub mod users;
+pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
@@ -56,22 +58,6 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// `GET /api/v3/openapi.json`
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header(("Cache-Control", "no-cache"))
-        .body(include_str!("../../../openapi/v3.json"))
-}
-
-/// `GET /api/v3/docs`
-async fn docs() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-cache"))
-        .body(include_str!("../../../openapi/docs.html"))
-}
-
 /// Answers unknown v3 paths in v3's shape.
 async fn unknown(req: HttpRequest) -> HttpResponse {
     ApiError(Error::NotFound(format!(
@@ -88,8 +74,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v3")
             .app_data(json_config())
             .app_data(query_config())
-            .route("/openapi.json", web::get().to(openapi))
-            .route("/docs", web::get().to(docs))
+            .route("/openapi.json", web::get().to(openapi::serve))
+            .route("/docs", web::get().to(openapi::docs))
             .configure(auth::routes)
             .configure(tenants::routes)
             .configure(assets::routes)
@@ -105,11 +91,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn iso(t: chrono::NaiveDateTime) -> String {
     t.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Optional time as JSON.
-pub fn iso_opt(t: Option<chrono::NaiveDateTime>) -> serde_json::Value {
-    t.map_or(serde_json::Value::Null, |t| iso(t).into())
 }
 
 /// Opaque pagination cursors: URL-safe base64 of a small JSON value.

@@ -1,10 +1,12 @@
 //! Public share links: `GET /share/{token}` shows one asset to anyone holding the link until
 //! it expires; `GET /share/{token}/content` serves its stored file.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
+use super::ApiError;
 use crate::app::AppState;
 use crate::cloud::mail::escape;
+use crate::error::Error;
 use crate::services::shares::{self, Found};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -88,10 +90,15 @@ async fn content(
         Found::Live(asset) if asset.file_key.is_some() => {
             match crate::api::media::stored_file(&state.storage, &req, &asset).await {
                 Ok(r) => r,
-                Err(e) => actix_web::ResponseError::error_response(&e),
+                Err(e) => e.error_response(),
             }
         }
-        Found::Expired => HttpResponse::Gone().json(serde_json::json!({"error": {"code": "gone", "message": "This share link has expired."}})),
-        _ => HttpResponse::NotFound().json(serde_json::json!({"error": {"code": "not_found", "message": "No such share link (or no stored file)."}})),
+        Found::Expired => {
+            ApiError(Error::Gone("This share link has expired.".into())).error_response()
+        }
+        _ => ApiError(Error::NotFound(
+            "No such share link (or no stored file).".into(),
+        ))
+        .error_response(),
     }
 }

@@ -2,13 +2,14 @@
 //! only: the use cases are in `services::tenants`.
 
 use actix_web::{HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::views::{Secret, SecretList, Tenant};
 use super::{Allowed, ApiResult, SignedIn, iso, perm};
 use crate::db::models::tenant::Changes;
 use crate::error::Error;
 use crate::services::context::Core;
-use crate::services::tenants::{self, Current};
+use crate::services::tenants;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/tenants/current", web::get().to(get))
@@ -21,31 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn view(c: &Current) -> Value {
-    let t = &c.tenant;
-    json!({
-        "id": t.id,
-        "slug": t.slug,
-        "name": t.name,
-        "domain": t.domain,
-        "is_active": t.is_active,
-        "plan": t.plan,
-        "max_devices": t.max_devices,
-        "max_users": t.max_users,
-        "storage_quota_bytes": t.storage_quota_bytes,
-        "storage_used_bytes": c.storage_used_bytes,
-        "member_count": c.member_count,
-        "features": serde_json::from_str::<Value>(&t.features).unwrap_or_else(|_| json!([])),
-        "settings": serde_json::from_str::<Value>(&t.settings).unwrap_or_else(|_| json!({})),
-        "created_at": iso(t.created_at),
-        "updated_at": iso(t.updated_at),
-    })
-}
-
 /// `GET /api/v3/tenants/current`: any member or key of the tenant.
 async fn get(signed: SignedIn) -> ApiResult<HttpResponse> {
     let current = tenants::current(&signed.state.core, &signed.authed.scope).await?;
-    Ok(HttpResponse::Ok().json(view(&current)))
+    Ok(HttpResponse::Ok().json(Tenant::from(&current)))
 }
 
 /// The changes a `PATCH` body asks for, with the names of the fields it gives.
@@ -123,17 +103,20 @@ async fn update(
 ) -> ApiResult<HttpResponse> {
     let (changes, fields) = parse_changes(&allowed.state.core, &body)?;
     let current = tenants::update(&allowed.ctx(), changes, fields).await?;
-    Ok(HttpResponse::Ok().json(view(&current)))
+    Ok(HttpResponse::Ok().json(Tenant::from(&current)))
 }
 
 /// `GET /api/v3/tenants/current/secrets`: names and times, never values.
 async fn list_secrets(allowed: Allowed<perm::TenantSettings>) -> ApiResult<HttpResponse> {
     let rows = tenants::secret_names(&allowed.ctx()).await?;
-    let items: Vec<Value> = rows
+    let items = rows
         .into_iter()
-        .map(|(n, t)| json!({ "name": n, "updated_at": iso(t) }))
+        .map(|(name, t)| Secret {
+            name,
+            updated_at: iso(t),
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(SecretList { items }))
 }
 
 /// `PUT /api/v3/tenants/current/secrets/{name}` {value}

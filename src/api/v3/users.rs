@@ -4,11 +4,9 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{Allowed, ApiResult, iso, perm};
-use crate::db::models::membership::Membership;
-use crate::db::models::user::User;
+use super::views::{Invitation, InvitationList, Member, MemberList};
+use super::{Allowed, ApiResult, perm};
 use crate::services::invitations;
 use crate::services::members::{self, RoleChange};
 
@@ -24,22 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}", web::delete().to(remove));
 }
 
-fn view(m: &Membership, u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "email": u.email,
-        "name": u.name,
-        "role": m.role,
-        "permissions": m.grant().extra,
-        "email_verified": u.email_verified_at.is_some(),
-        "joined_at": iso(m.created_at),
-    })
-}
-
 async fn list(allowed: Allowed<perm::UsersView>) -> ApiResult<HttpResponse> {
     let rows = members::list(&allowed.ctx()).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "items": rows.iter().map(|(m, u)| view(m, u)).collect::<Vec<_>>() })))
+    let items = rows.iter().map(|(m, u)| Member::new(m, u)).collect();
+    Ok(HttpResponse::Ok().json(MemberList { items }))
 }
 
 #[derive(Deserialize)]
@@ -56,18 +42,13 @@ async fn invite(
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let i = invitations::invite(&allowed.ctx(), &allowed.authed, b.email, b.role).await?;
-    Ok(HttpResponse::Created().json(
-        json!({ "id": i.id, "email": i.email, "role": i.role, "expires_at": iso(i.expires_at) }),
-    ))
+    Ok(HttpResponse::Created().json(Invitation::from(&i)))
 }
 
 async fn list_invitations(allowed: Allowed<perm::UsersView>) -> ApiResult<HttpResponse> {
     let rows = invitations::list(&allowed.ctx()).await?;
-    let items: Vec<Value> = rows
-        .into_iter()
-        .map(|i| json!({ "id": i.id, "email": i.email, "role": i.role, "expires_at": iso(i.expires_at) }))
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    let items = rows.iter().map(Invitation::from).collect();
+    Ok(HttpResponse::Ok().json(InvitationList { items }))
 }
 
 /// `DELETE /api/v3/users/invitations/{id}`: the link stops working and the seat is freed.
@@ -97,7 +78,7 @@ async fn update(
         permissions: b.permissions,
     };
     let (m, u) = members::change_role(&allowed.ctx(), &allowed.authed, &id, change).await?;
-    Ok(HttpResponse::Ok().json(view(&m, &u)))
+    Ok(HttpResponse::Ok().json(Member::new(&m, &u)))
 }
 
 /// `DELETE /api/v3/users/{id}`: the membership goes and the member's sessions in this tenant

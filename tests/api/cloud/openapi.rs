@@ -30,6 +30,8 @@ impl<'a> Contract<'a> {
         let res = app.get("/api/v3/openapi.json").await;
         assert_eq!(res.status(), 200, "GET /api/v3/openapi.json");
         let doc: Value = res.json().await.expect("the OpenAPI document is JSON");
+        // The schemas are read as OpenAPI 3.1 says (JSON Schema 2020-12), see `json_schema`.
+        assert_eq!(doc["openapi"], "3.1.0", "the document's OpenAPI version");
         let contract = Contract {
             app,
             doc,
@@ -338,10 +340,11 @@ fn resolve<'d>(doc: &'d Value, node: &'d Value, place: &str) -> Result<&'d Value
     }
 }
 
-/// An OpenAPI 3.0 schema as JSON Schema 2020-12: `$ref`s inlined, `nullable: true` turned into
-/// a type union, the keywords JSON Schema does not have (`nullable`, `example`,
-/// `discriminator`, `xml`, `externalDocs`) dropped. Everything else, `additionalProperties`
-/// above all, stays as the document says.
+/// An OpenAPI 3.1 schema as a self-contained JSON Schema 2020-12: `$ref`s inlined (with their
+/// siblings, which 3.1 applies too), OpenAPI's own keywords (`example`, `discriminator`, `xml`,
+/// `externalDocs`) dropped. Everything else, `additionalProperties` above all, stays as the
+/// document says. OpenAPI 3.0's `nullable` is refused: 3.1 ignores it, so a hand edit that
+/// used it would silently make a field non-nullable (write `"type": ["string", "null"]`).
 fn json_schema(doc: &Value, node: &Value, place: &str, depth: usize) -> Result<Value, String> {
     if depth > 64 {
         return Err(format!("{place}: $refs nest too deep (a cycle?)"));
@@ -350,14 +353,28 @@ fn json_schema(doc: &Value, node: &Value, place: &str, depth: usize) -> Result<V
         return Ok(node.clone());
     };
     if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-        // OpenAPI 3.0: a $ref's siblings are ignored.
-        return json_schema(doc, resolve(doc, node, place)?, r, depth + 1);
+        let target = json_schema(doc, resolve(doc, node, place)?, r, depth + 1)?;
+        let mut siblings = obj.clone();
+        siblings.remove("$ref");
+        if siblings.is_empty() {
+            return Ok(target);
+        }
+        let rest = json_schema(doc, &Value::Object(siblings), place, depth + 1)?;
+        let mut both = rest.as_object().cloned().unwrap_or_default();
+        both.insert("allOf".into(), json!([target]));
+        return Ok(Value::Object(both));
     }
     let mut out = Map::new();
     for (k, v) in obj {
         let at = format!("{place}/{k}");
         let converted = match k.as_str() {
-            "nullable" | "example" | "discriminator" | "xml" | "externalDocs" => continue,
+            "nullable" => {
+                return Err(format!(
+                    "{at}: `nullable` is OpenAPI 3.0; this 3.1 document says \
+                     \"type\": [\"<type>\", \"null\"] instead"
+                ));
+            }
+            "example" | "discriminator" | "xml" | "externalDocs" => continue,
             "properties" => Value::Object(
                 v.as_object()
                     .into_iter()
@@ -371,7 +388,7 @@ fn json_schema(doc: &Value, node: &Value, place: &str, depth: usize) -> Result<V
             "items" | "not" | "additionalProperties" if v.is_object() => {
                 json_schema(doc, v, &at, depth + 1)?
             }
-            "allOf" | "anyOf" | "oneOf" => Value::Array(
+            "allOf" | "anyOf" | "oneOf" | "prefixItems" => Value::Array(
                 v.as_array()
                     .into_iter()
                     .flatten()
@@ -382,19 +399,6 @@ fn json_schema(doc: &Value, node: &Value, place: &str, depth: usize) -> Result<V
             _ => v.clone(),
         };
         out.insert(k.clone(), converted);
-    }
-    if obj.get("nullable") == Some(&Value::Bool(true)) {
-        match out.get("type").cloned() {
-            Some(Value::String(t)) => {
-                out.insert("type".into(), json!([t, "null"]));
-                if let Some(Value::Array(e)) = out.get_mut("enum")
-                    && !e.contains(&Value::Null)
-                {
-                    e.push(Value::Null);
-                }
-            }
-            _ => return Ok(json!({ "anyOf": [Value::Object(out), { "type": "null" }] })),
-        }
     }
     Ok(Value::Object(out))
 }
@@ -505,15 +509,33 @@ async fn the_served_document_can_tell_answers_apart() {
     // A wrong example misleads whoever copies it.
     let mut wrong = Vec::new();
     answer_schemas(doc, &mut |place, node| {
-        let is_object =
-            node.get("properties").is_some() || node.get("type") == Some(&json!("object"));
+        let is_object = node.get("properties").is_some()
+            || match node.get("type") {
+                Some(Value::String(t)) => t == "object",
+                Some(Value::Array(ts)) => ts.contains(&json!("object")),
+                _ => false,
+            };
         if is_object && node.get("additionalProperties").is_none() {
             open.push(place.to_string());
         }
-        if let Some(example) = node.get("example")
-            && let Some(why) = misfit(doc, node, place, example)
+        // OpenAPI's `example`, and JSON Schema's `examples` (a list).
+        let mut examples: Vec<(String, &Value)> = Vec::new();
+        if let Some(example) = node.get("example") {
+            examples.push((format!("{place}/example"), example));
+        }
+        for (i, example) in node
+            .get("examples")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
         {
-            wrong.push(format!("{place}/example {why}"));
+            examples.push((format!("{place}/examples/{i}"), example));
+        }
+        for (at, example) in examples {
+            if let Some(why) = misfit(doc, node, place, example) {
+                wrong.push(format!("{at} {why}"));
+            }
         }
     });
     for (place, media) in answer_media(doc) {
