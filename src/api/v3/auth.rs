@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiResult, SignedIn};
+use super::{ApiResult, Json, SignedIn};
 use crate::api::principal::{self, MEDIA_COOKIE, client_ip};
 use crate::app::AppState;
 use crate::db::models::user::User;
@@ -69,7 +69,7 @@ struct SignupBody {
 async fn signup(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<SignupBody>,
+    body: Json<SignupBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();
@@ -95,7 +95,7 @@ struct LoginBody {
 async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginBody>,
+    body: Json<LoginBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();
@@ -118,7 +118,7 @@ struct RefreshBody {
 async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RefreshBody>,
+    body: Json<RefreshBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let started = sessions::refresh(&state.core, body.into_inner().refresh_token).await?;
@@ -177,7 +177,7 @@ struct EmailBody {
 async fn forgot_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<EmailBody>,
+    body: Json<EmailBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     passwords::forgot(&state.core, body.into_inner().email, client_ip(&req)).await?;
@@ -196,7 +196,7 @@ struct ResetBody {
 async fn reset_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<ResetBody>,
+    body: Json<ResetBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();
@@ -214,7 +214,7 @@ struct TokenOnly {
 async fn verify_email(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<TokenOnly>,
+    body: Json<TokenOnly>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     verification::verify(&state.core, body.into_inner().token).await?;
@@ -245,7 +245,7 @@ struct AcceptBody {
 async fn accept_invite(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<AcceptBody>,
+    body: Json<AcceptBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Allowed, ApiResult, iso, iso_opt, perm};
+use super::{Allowed, ApiResult, Json, iso, iso_opt, perm};
 use crate::db::models::api_key::ApiKey;
 use crate::services::api_keys;
 
@@ -40,7 +40,7 @@ struct CreateBody {
 
 async fn create(
     allowed: Allowed<perm::ApiKeysManage>,
-    body: web::Json<CreateBody>,
+    body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let (key, secret) = api_keys::create(&allowed.ctx(), &allowed.authed, b.name, b.role).await?;

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Allowed, ApiResult, iso, perm};
+use super::{Allowed, ApiResult, Json, iso, perm};
 use crate::db::models::membership::Membership;
 use crate::db::models::user::User;
 use crate::services::invitations;
@@ -52,7 +52,7 @@ struct InviteBody {
 /// transaction; the seat is held (members + pending invitations count against max_users).
 async fn invite(
     allowed: Allowed<perm::UsersInvite>,
-    body: web::Json<InviteBody>,
+    body: Json<InviteBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let i = invitations::invite(&allowed.ctx(), &allowed.authed, b.email, b.role).await?;
@@ -89,7 +89,7 @@ struct UpdateBody {
 async fn update(
     allowed: Allowed<perm::UsersManage>,
     id: web::Path<String>,
-    body: web::Json<UpdateBody>,
+    body: Json<UpdateBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let change = RoleChange {
