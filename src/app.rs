@@ -99,6 +99,8 @@ pub async fn start(config: Config) -> Result<Started, Error> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(shared.clone())
+            // Innermost: its refusals get the headers and the log line of any other answer.
+            .wrap(from_fn(crate::api::input::refuse_nul))
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()

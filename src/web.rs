@@ -1,6 +1,7 @@
 //! The embedded front end: whatever the front-end build put in `web-dist/`, served with its
 //! content type, an ETag and cache headers, and `index.html` for client-side routes.
 
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
@@ -26,6 +27,11 @@ const DJANGO_NOT_FOUND: &str = "
 /// Serves `web-dist/`; unknown paths without a file extension get `index.html` (SPA routes).
 /// Unknown API paths never get the app: API v3 (ours) answers a JSON 404, the rest of `/api/`
 /// (the Anthias surface) Django's HTML 404.
+///
+/// This is also the application's default service: a request no route took ends here, which
+/// includes a known path asked with a method its route does not answer (actix's `web::get()`
+/// routes fall through on `TRACE`). So only `GET` and `HEAD` are served; anything else is a
+/// 405, never the web app with a 200.
 pub async fn serve(req: HttpRequest) -> HttpResponse {
     let path = req.path().trim_start_matches('/');
     if path == "api/v3" || path.starts_with("api/v3/") {
@@ -35,6 +41,12 @@ pub async fn serve(req: HttpRequest) -> HttpResponse {
         return HttpResponse::NotFound()
             .content_type("text/html; charset=utf-8")
             .body(DJANGO_NOT_FOUND);
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET, HEAD"))
+            .content_type("text/plain; charset=utf-8")
+            .body("Method not allowed");
     }
     let path = if path.is_empty() { "index.html" } else { path };
     if let Some(file) = Dist::get(path) {

@@ -1,6 +1,6 @@
 //! What an asset is and where its content may be: the asset kind every API version parses its
-//! `mimetype` into, and the one rule for the address a screen will be asked to open. Pure:
-//! no I/O, unit-tested here.
+//! `mimetype` into, the one rule for the address a screen will be asked to open, and the
+//! lengths its text fields may have. Pure: no I/O, unit-tested here.
 
 use url::Url;
 
@@ -77,6 +77,40 @@ impl Kind {
             _ => &["http", "https", "rtsp"],
         }
     }
+}
+
+/// Longest asset name, in characters, in every API version. v3's limit from the start; Anthias
+/// has none, but a name is a label in a list, and an unbounded one let a client store 200,000
+/// characters (or, on SQLite, break the unique-name query with a 500).
+pub const NAME_MAX: usize = 255;
+/// Longest address, in characters: what browsers, proxies and CDNs reliably carry.
+pub const URI_MAX: usize = 2048;
+/// Longest `mimetype`: RFC 6838 allows 127 characters each side of the slash.
+pub const MIMETYPE_MAX: usize = 255;
+
+/// The first of an asset's free-text fields longer than its limit, with that limit.
+pub fn over_limit(
+    name: Option<&str>,
+    uri: Option<&str>,
+    mimetype: Option<&str>,
+) -> Option<(&'static str, usize)> {
+    [
+        ("name", name, NAME_MAX),
+        ("uri", uri, URI_MAX),
+        ("mimetype", mimetype, MIMETYPE_MAX),
+    ]
+    .into_iter()
+    .find(|(_, text, max)| text.is_some_and(|t| t.chars().count() > *max))
+    .map(|(field, _, max)| (field, max))
+}
+
+/// `name` followed by `suffix` (`-1`, ` (Copy)`), the name shortened as needed so the whole
+/// stays within [`NAME_MAX`].
+pub fn suffixed_name(name: &str, suffix: &str) -> String {
+    let room = NAME_MAX.saturating_sub(suffix.chars().count());
+    let mut out: String = name.chars().take(room).collect();
+    out.push_str(suffix);
+    out
 }
 
 /// Stream protocols a screen (or our relay) can open.
@@ -212,6 +246,31 @@ mod tests {
             check_address(Kind::YouTube, "https://vimeo.com/1"),
             Err(NotYouTube)
         );
+    }
+
+    #[test]
+    fn names_addresses_and_types_have_limits() {
+        let name = "n".repeat(NAME_MAX);
+        assert_eq!(over_limit(Some(&name), None, None), None);
+        assert_eq!(
+            over_limit(Some(&format!("{name}n")), None, None),
+            Some(("name", NAME_MAX))
+        );
+        // Characters, not bytes.
+        assert_eq!(over_limit(Some(&"é".repeat(NAME_MAX)), None, None), None);
+        let uri = format!("https://x.org/{}", "a".repeat(URI_MAX));
+        assert_eq!(
+            over_limit(Some("ok"), Some(&uri), Some("webpage")),
+            Some(("uri", URI_MAX))
+        );
+        assert_eq!(
+            over_limit(None, None, Some(&"m".repeat(MIMETYPE_MAX + 1))),
+            Some(("mimetype", MIMETYPE_MAX))
+        );
+        assert_eq!(suffixed_name("Menu", "-1"), "Menu-1");
+        let long = suffixed_name(&"é".repeat(300), " (Copy)");
+        assert_eq!(long.chars().count(), NAME_MAX);
+        assert!(long.ends_with("é (Copy)"));
     }
 
     #[test]

@@ -94,7 +94,11 @@ pub async fn connect(
                 msg = incoming.next() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         if let Ok(FromScreen::NowPlaying { asset_id }) = serde_json::from_str(&text) {
-                            state.now_playing.set(&tenant, asset_id.filter(|id| !id.is_empty()));
+                            // An id with a NUL names no asset (and PostgreSQL could not look it up).
+                            let asset_id = asset_id.filter(|id| {
+                                !id.is_empty() && !crate::domain::text::has_nul(id)
+                            });
+                            state.now_playing.set(&tenant, asset_id);
                         }
                     }
                     Some(Ok(Message::Ping(bytes))) => {

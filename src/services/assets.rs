@@ -10,7 +10,9 @@ use chrono::{Datelike, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::db::models::asset::{self, Asset};
-use crate::domain::asset::{AddressError, Kind, check_address, remote_video_ext};
+use crate::domain::asset::{
+    AddressError, Kind, check_address, over_limit, remote_video_ext, suffixed_name,
+};
 use crate::domain::schedule::PlayDays;
 use crate::error::Error;
 use crate::jobs::{self, download::Download};
@@ -251,6 +253,18 @@ fn check(a: &Asset, dialect: Dialect) -> Result<(), Error> {
     Ok(())
 }
 
+/// The length rule (`domain::asset::over_limit`) as a field error, in DRF's `max_length` words
+/// (v3's parser says it its own way first).
+fn check_lengths(c: &Changes) -> Result<(), Error> {
+    match over_limit(c.name.as_deref(), c.uri.as_deref(), c.mimetype.as_deref()) {
+        Some((field, max)) => Err(Error::invalid(
+            field,
+            format!("Ensure this field has no more than {max} characters."),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The address rule (`domain::asset::check_address`) as a field error.
 fn check_uri(kind: Kind, uri: &str) -> Result<url::Url, Error> {
     check_address(kind, uri).map_err(|e| {
@@ -374,6 +388,7 @@ pub async fn search(ctx: &Ctx<'_>, search: asset::Search) -> Result<Vec<(i64, As
 /// the asset stays "processing" until the file is here; any other address is checked against
 /// the kind's rule and, for the Anthias versions, measured and tried.
 pub async fn create(ctx: &Ctx<'_>, dialect: Dialect, changes: Changes) -> Result<Asset, Error> {
+    check_lengths(&changes)?;
     let core = ctx.core;
     let asset_dir = core.config.asset_dir();
     let ext = changes.ext.clone();
@@ -598,6 +613,15 @@ pub async fn update(
     id: &str,
     changes: Changes,
 ) -> Result<Asset, Error> {
+    check_lengths(&changes)?;
+    // A YouTube link becomes a video by a download that only `create` queues; as a change it
+    // would leave a row no screen can play (and no answer may show).
+    if changes.mimetype.as_deref().map(Kind::of) == Some(Kind::YouTube) {
+        return Err(Error::invalid(
+            "mimetype",
+            "A YouTube link is downloaded when an asset is made; create a new asset with it.",
+        ));
+    }
     let (id, tz, audit) = (id.to_string(), ctx.tz(), ctx.audit());
     let saved = ctx
         .write(move |c, scope| {
@@ -672,7 +696,7 @@ pub async fn reorder(ctx: &Ctx<'_>, ids: Vec<String>) -> Result<(), Error> {
     Ok(())
 }
 
-/// A copy named "<name> (Copy)", with its own copy of the file (so deleting either leaves the
+/// A copy named "<name> (Copy)" (the name shortened to fit), with its own copy of the file (so deleting either leaves the
 /// other whole), within the storage quota.
 pub async fn duplicate(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     let core = ctx.core;
@@ -687,9 +711,9 @@ pub async fn duplicate(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     quota::ensure_room(headroom, size)?;
     let mut copy = original.clone();
     copy.asset_id = asset::new_asset_id();
-    copy.name = Some(format!(
-        "{} (Copy)",
-        original.name.clone().unwrap_or_default()
+    copy.name = Some(suffixed_name(
+        original.name.as_deref().unwrap_or_default(),
+        " (Copy)",
     ));
     copy.created_at = Utc::now().naive_utc();
     copy.updated_at = copy.created_at;

@@ -697,6 +697,335 @@ async fn extreme_play_orders_do_not_break_ordering(app: TestApp) {
     assert_eq!(b["play_order"], 1, "re-indexed to the end");
 }
 
+/// DRF's `ProhibitNullCharactersValidator` message, which Anthias's `CharField`s answer.
+const NO_NUL: &str = "Null characters are not allowed.";
+
+async fn nul_characters_are_refused_by_field(app: TestApp) {
+    // PostgreSQL cannot store U+0000 in text: every way text comes in is refused first, with
+    // the field named, on both backends alike.
+    let mut body = v2_body();
+    body["name"] = json!("a\u{0}b");
+    assert_eq!(
+        status_json(app.post_json("/api/v2/assets", &body).await).await,
+        (400, json!({"name": [NO_NUL]}))
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets"))
+        .form(&[
+            ("name", "Form"),
+            ("uri", "https://example.com/\u{0}"),
+            ("start_date", "2020-01-01"),
+            ("end_date", "2030-01-01"),
+            ("duration", "10"),
+            ("mimetype", "webpage"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_json(res).await, (400, json!({"uri": [NO_NUL]})));
+    // v1's `model` is JSON inside a form field: the NUL is found after it is read.
+    let model = json!({"name": "Old\u{0}", "uri": "https://example.com", "mimetype": "webpage", "duration": "10", "skip_asset_check": 1});
+    let res = app
+        .client
+        .post(app.url("/api/v1/assets"))
+        .form(&[("model", model.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_json(res).await, (400, json!({"name": [NO_NUL]})));
+    // Nested values count too, under the field that holds them.
+    let mut body = v2_body();
+    body["custom_headers"] = json!({"X-Screen": "lobby\u{0}"});
+    let (s, b) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!((s, b), (400, json!({"custom_headers": [NO_NUL]})));
+
+    let made = app
+        .post_json("/api/v2/assets", &v2_body())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let id = made["asset_id"].as_str().unwrap();
+    let (s, b) = status_json(
+        app.patch_json(&format!("/api/v2/assets/{id}"), &json!({"name": "x\u{0}"}))
+            .await,
+    )
+    .await;
+    assert_eq!((s, b), (400, json!({"name": [NO_NUL]})));
+    let put = app
+        .client
+        .put(app.url(&format!("/api/v1.2/assets/{id}")))
+        .json(&json!({"name": "x", "start_date": "2020-01-01T00:00:00Z\u{0}", "end_date": "2031-01-01T00:00:00Z", "duration": 30, "is_enabled": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(put).await,
+        (400, json!({"start_date": [NO_NUL]}))
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v2/assets/order"))
+        .form(&[("ids", format!("{id},x\u{0}"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_json(res).await, (400, json!({"ids": [NO_NUL]})));
+    let (s, b) = status_json(
+        app.patch_json(
+            "/api/v2/device_settings",
+            &json!({"player_name": "Lobby\u{0}"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, b), (400, json!({"player_name": [NO_NUL]})));
+    // In the address: no asset is called that; a query parameter is named.
+    for path in [
+        "/api/v2/assets/%00",
+        "/api/v1/assets/a%00b",
+        "/media/%00",
+        "/api/v2/assets/%00/content",
+    ] {
+        let (s, b) = status_json(app.get(path).await).await;
+        assert_eq!(s, 404, "GET {path} → {b}");
+    }
+    let res = app
+        .client
+        .delete(app.url("/api/v2/assets/%00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let (s, b) = status_json(app.get("/api/v2/assets?search=%00").await).await;
+    assert_eq!((s, b), (400, json!({"search": [NO_NUL]})));
+
+    // Nothing was stored by any of it.
+    let list = app.get_json("/api/v2/assets", 200).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["name"], "Anthias");
+    let settings = app.get_json("/api/v2/device_settings", 200).await;
+    assert_ne!(settings["player_name"], "Lobby\u{0}");
+}
+
+/// DRF's `max_length` message.
+fn too_long(max: usize) -> Value {
+    json!([format!(
+        "Ensure this field has no more than {max} characters."
+    )])
+}
+
+async fn names_and_addresses_have_a_limit(app: TestApp) {
+    let longest = "n".repeat(255);
+    let over = "n".repeat(256);
+    let model = |name: &str| {
+        json!({"name": name, "uri": "https://example.com", "mimetype": "webpage", "duration": "10", "is_enabled": 1, "skip_asset_check": 1, "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z"})
+            .to_string()
+    };
+    // Every version's create refuses a name of 256 characters, naming the field.
+    for v in ["v1", "v1.1"] {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/{v}/assets")))
+            .form(&[("model", model(&over))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            status_json(res).await,
+            (400, json!({"name": too_long(255)})),
+            "{v}"
+        );
+    }
+    for v in ["v1.2", "v2"] {
+        let mut body = v2_body();
+        body["name"] = json!(over);
+        let (s, b) = status_json(app.post_json(&format!("/api/{v}/assets"), &body).await).await;
+        assert_eq!((s, b), (400, json!({"name": too_long(255)})), "{v}");
+    }
+    // A name far past SQLite's LIKE pattern limit is a 400 too, not a 500.
+    let mut body = v2_body();
+    body["name"] = json!("n".repeat(60_000));
+    let (s, b) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!((s, b), (400, json!({"name": too_long(255)})));
+    // 255 characters are fine, and a taken one gets its suffix within the limit.
+    let mut body = v2_body();
+    body["name"] = json!(longest);
+    let (s, first) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(s, 201, "{first}");
+    assert_eq!(first["name"], json!(longest));
+    let (s, second) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(s, 201, "{second}");
+    let second_name = second["name"].as_str().unwrap();
+    assert_eq!(second_name.chars().count(), 255, "{second_name}");
+    assert!(second_name.ends_with("n-1"), "{second_name}");
+    let res = app
+        .client
+        .post(app.url("/api/v1.1/assets"))
+        .form(&[("model", model(&longest))])
+        .send()
+        .await
+        .unwrap();
+    let (s, third) = status_json(res).await;
+    assert_eq!(s, 201, "{third}");
+    assert_eq!(
+        third["name"]
+            .as_str()
+            .map(|n| (n.chars().count(), n.ends_with("n-2"))),
+        Some((255, true))
+    );
+    // Updates of every version.
+    let id = first["asset_id"].as_str().unwrap();
+    let (s, b) = status_json(
+        app.patch_json(&format!("/api/v2/assets/{id}"), &json!({"name": over}))
+            .await,
+    )
+    .await;
+    assert_eq!((s, b), (400, json!({"name": too_long(255)})));
+    let put = app
+        .client
+        .put(app.url(&format!("/api/v1.2/assets/{id}")))
+        .json(&json!({"name": over, "start_date": "2020-01-01T00:00:00Z", "end_date": "2031-01-01T00:00:00Z", "duration": 30, "is_enabled": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(put).await,
+        (400, json!({"name": too_long(255)}))
+    );
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/assets/{id}")))
+        .form(&[("model", model(&over))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(res).await,
+        (400, json!({"name": too_long(255)}))
+    );
+    // Addresses: 2048 characters at most; other free text (mimetype) 255.
+    let mut body = v2_body();
+    body["uri"] = json!(format!("https://example.com/{}", "a".repeat(2048)));
+    let (s, b) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!((s, b), (400, json!({"uri": too_long(2048)})));
+    let mut body = v2_body();
+    body["mimetype"] = json!(format!("text/{}", "x".repeat(255)));
+    let (s, b) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!((s, b), (400, json!({"mimetype": too_long(255)})));
+    let (s, b) = status_json(
+        app.patch_json(
+            "/api/v2/device_settings",
+            &json!({"player_name": "p".repeat(256)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, b), (400, json!({"player_name": too_long(255)})));
+    // The refused ones left nothing behind.
+    let names: Vec<usize> = app
+        .get_json("/api/v2/assets", 200)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().chars().count())
+        .collect();
+    assert_eq!(names, vec![255, 255, 255]);
+    // LIKE's own characters in a name are matched as themselves.
+    let mut body = v2_body();
+    body["name"] = json!("50%_off\\");
+    for want in ["50%_off\\", "50%_off\\-1"] {
+        let (s, b) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+        assert_eq!((s, b["name"].as_str()), (201, Some(want)), "{b}");
+    }
+}
+
+async fn old_dates_render_as_valid_rfc3339(app: TestApp) {
+    // Before standard time, zones had local mean time offsets in seconds (Berlin's, which
+    // Stockholm now links to, is +00:53:28). RFC 3339 offsets are whole minutes.
+    let (s, b) = status_json(
+        app.patch_json(
+            "/api/v2/device_settings",
+            &json!({"timezone": "Europe/Stockholm"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let mut body = v2_body();
+    body["start_date"] = json!("1850-06-01T12:00:00Z");
+    body["end_date"] = json!("1899-12-31T23:59:59.250000Z");
+    let (s, made) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+    assert_eq!(s, 201, "{made}");
+    let id = made["asset_id"].as_str().unwrap();
+    let want = [
+        ("start_date", "1850-06-01T12:00:00Z"),
+        ("end_date", "1899-12-31T23:59:59.250Z"),
+    ];
+    let v2 = app.get_json(&format!("/api/v2/assets/{id}"), 200).await;
+    let v1 = app.get_json(&format!("/api/v1/assets/{id}"), 200).await;
+    let list = app.get_json("/api/v2/assets", 200).await;
+    for shown in [&made, &v2, &v1, &list[0]] {
+        for (field, instant) in want {
+            let text = shown[field].as_str().unwrap();
+            let parsed = chrono::DateTime::parse_from_rfc3339(text)
+                .unwrap_or_else(|e| panic!("{field} {text:?} is not RFC 3339: {e}"));
+            assert_eq!(
+                parsed,
+                chrono::DateTime::parse_from_rfc3339(instant).unwrap(),
+                "{field} {text:?} is another instant"
+            );
+        }
+    }
+    assert_eq!(v2["start_date"], "1850-06-01T12:53:00+00:53");
+}
+
+async fn unknown_methods_are_never_answered_ok(app: TestApp) {
+    let made = app
+        .post_json("/api/v2/assets", &v2_body())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let id = made["asset_id"].as_str().unwrap();
+    for method in ["TRACE", "PROPFIND", "PATCH"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        for path in [
+            "/".to_string(),
+            "/index.html".to_string(),
+            "/player/".to_string(),
+            "/schedule".to_string(),
+            format!("/media/{id}"),
+            "/share/sometoken".to_string(),
+            "/api/v3/assets".to_string(),
+            "/api/v2/assets".to_string(),
+            "/api/auth/login".to_string(),
+            "/healthz".to_string(),
+        ] {
+            let res = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            assert!(
+                status == 405 || status == 404,
+                "{method} {path} answered {status}"
+            );
+            if status == 405 {
+                assert!(res.headers().contains_key("allow"), "{method} {path}");
+            }
+        }
+    }
+    // What the pages do answer still works.
+    assert_eq!(app.get("/").await.status(), 200);
+    let res = app.client.head(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
 backend_tests!(
     extreme_play_orders_do_not_break_ordering,
     lists_never_show_stale_data,
@@ -709,4 +1038,8 @@ backend_tests!(
     method_not_allowed_and_unknown_paths,
     control_is_forwarded_to_the_player,
     another_tenants_assets_are_invisible,
+    nul_characters_are_refused_by_field,
+    names_and_addresses_have_a_limit,
+    old_dates_render_as_valid_rfc3339,
+    unknown_methods_are_never_answered_ok,
 );

@@ -7,7 +7,9 @@ use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
+use super::fields::NO_NUL;
 use crate::api::error::LegacyError;
+use crate::domain::text;
 
 /// Largest JSON or form body accepted (files go through multipart streaming instead).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -66,6 +68,14 @@ impl Data {
         }
     }
 
+    /// The first field whose name or value (however nested) holds a NUL character.
+    fn field_with_nul(&self) -> Option<&str> {
+        match self {
+            Data::Json(map) => text::field_with_nul(map),
+            Data::Form { all, .. } => text::field_with_nul(all),
+        }
+    }
+
     /// Forms follow HTML rules: a missing checkbox is false.
     pub fn is_form(&self) -> bool {
         matches!(self, Data::Form { .. })
@@ -92,7 +102,17 @@ fn content_type(req: &HttpRequest) -> String {
         .to_ascii_lowercase()
 }
 
-/// Reads and parses the body the way DRF's default parsers do.
+/// Refuses a body with a NUL character anywhere (`domain::text`) before any field is read:
+/// PostgreSQL cannot store one. DRF's `CharField`s say the same of their own values.
+fn refuse_nul(data: Data) -> Result<Data, LegacyError> {
+    match data.field_with_nul() {
+        Some(field) => Err(LegacyError::fields_one(field, NO_NUL)),
+        None => Ok(data),
+    }
+}
+
+/// Reads and parses the body the way DRF's default parsers do; a body whose text holds a NUL
+/// character is refused here, naming its field.
 pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Body, LegacyError> {
     let ctype = content_type(req);
     if ctype == "multipart/form-data" {
@@ -125,7 +145,7 @@ pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Body, Lega
                 pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
             }
         }
-        return Ok(Body::Object(Data::from_pairs(pairs)));
+        return Ok(Body::Object(refuse_nul(Data::from_pairs(pairs))?));
     }
     let bytes = read_limited(payload).await?;
     if ctype.is_empty() && bytes.iter().all(u8::is_ascii_whitespace) {
@@ -137,7 +157,7 @@ pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Body, Lega
         "application/x-www-form-urlencoded" => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
                 .map_err(|e| LegacyError::detail(400, format!("Form parse error - {e}")))?;
-            Ok(Body::Object(Data::from_pairs(pairs)))
+            Ok(Body::Object(refuse_nul(Data::from_pairs(pairs))?))
         }
         other => Err(LegacyError::unsupported_media_type(if other.is_empty() {
             "".to_string()
@@ -149,7 +169,7 @@ pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Body, Lega
 
 fn parse_json(bytes: &[u8]) -> Result<Body, LegacyError> {
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(Body::Object(Data::Json(map))),
+        Ok(Value::Object(map)) => Ok(Body::Object(refuse_nul(Data::Json(map))?)),
         Ok(other) => Ok(Body::Other(other)),
         Err(e) => Err(LegacyError::detail(400, format!("JSON parse error - {e}"))),
     }
@@ -200,7 +220,8 @@ pub fn model_object(body: Body) -> Result<Data, LegacyError> {
         return Err(LegacyError::error(400, "'model'"));
     };
     match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(map)) => Ok(Data::Json(map)),
+        // JSON inside a form field: its own text is read only now.
+        Ok(Value::Object(map)) => refuse_nul(Data::Json(map)),
         Ok(_) | Err(_) => Err(LegacyError::error(
             400,
             "Request 'model' field is not valid JSON.",

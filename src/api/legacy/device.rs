@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::Version;
 use super::body;
-use super::fields::{Fields, Got};
+use super::fields::{Fields, Got, too_long};
 use super::views::AssetV1;
 use crate::api::error::LegacyError;
 use crate::api::extract::{Device, OpenDevice};
@@ -16,6 +16,11 @@ use crate::events::Event;
 use crate::host;
 use crate::services::assets;
 use crate::services::settings::{DeviceSettings, parse_tz};
+
+/// Longest free-text setting (player name, audio output, date format), in characters.
+const SETTING_TEXT_MAX: usize = 255;
+/// Longest user name: Django's `User.username` limit, which Anthias's accounts had.
+const USERNAME_MAX: usize = 150;
 
 /// `GET /api/v1/info` and `GET /api/v2/info`
 pub async fn info(dev: Device, v: Version) -> HttpResponse {
@@ -161,6 +166,8 @@ pub async fn patch_settings(
     let mut new: DeviceSettings = (*dev.settings).clone();
     let old = dev.settings.clone();
 
+    // Free text is bounded like asset names (Anthias has no limit; the settings row has no use
+    // for a megabyte).
     macro_rules! text {
         ($field:ident) => {
             if let Some(v) = f
@@ -168,7 +175,11 @@ pub async fn patch_settings(
                 .ok()
                 .flatten()
             {
-                new.$field = v;
+                if v.chars().count() > SETTING_TEXT_MAX {
+                    f.fail(stringify!($field), too_long(SETTING_TEXT_MAX));
+                } else {
+                    new.$field = v;
+                }
             }
         };
     }
@@ -233,6 +244,12 @@ pub async fn patch_settings(
         f.fail("auth_backend", format!("\"{b}\" is not a valid choice."));
     }
     let username = f.string("username", false, true, false).ok().flatten();
+    if username
+        .as_ref()
+        .is_some_and(|u| u.chars().count() > USERNAME_MAX)
+    {
+        f.fail("username", too_long(USERNAME_MAX));
+    }
     let password = f.string("password", false, true, false).ok().flatten();
     let password_2 = f.string("password_2", false, true, false).ok().flatten();
     let current = f

@@ -18,6 +18,13 @@ pub const NOT_STRING: &str = "Not a valid string.";
 pub const NOT_INTEGER: &str = "A valid integer is required.";
 pub const NOT_BOOLEAN: &str = "Must be a valid boolean.";
 pub const DATETIME_FORMAT: &str = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+/// `ProhibitNullCharactersValidator`, which DRF gives every `CharField`; here it covers every
+/// field (see `body::read`).
+pub const NO_NUL: &str = "Null characters are not allowed.";
+/// `CharField(max_length=…)`.
+pub fn too_long(max: usize) -> String {
+    format!("Ensure this field has no more than {max} characters.")
+}
 pub const TIME_FORMAT: &str =
     "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]].";
 

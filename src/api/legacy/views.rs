@@ -1,7 +1,7 @@
 //! How each API version shows an asset: key order, types (`"20"` and `0/1` in v1.x, ints and
 //! booleans in v2) and dates in the device time zone, byte for byte as Anthias does.
 
-use chrono::{DateTime, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -11,24 +11,27 @@ use crate::domain::headers;
 use crate::domain::schedule::{PlayDays, clamp_refresh_interval, format_time, parse_time};
 
 /// DRF's rendering of an aware datetime: ISO 8601 in the device zone, microseconds only when
-/// non-zero, `Z` for a zero offset.
+/// non-zero, `Z` for a zero offset. One difference: before standard time (about 1900) zones had
+/// local mean time offsets with seconds, which Python prints (`+00:53:28`) and RFC 3339 cannot
+/// hold; the offset is rounded to the nearest minute and the same instant shown in it.
 pub fn render_datetime(dt: NaiveDateTime, tz: Tz) -> String {
-    let local = Utc.from_utc_datetime(&dt).with_timezone(&tz);
+    let utc = Utc.from_utc_datetime(&dt);
+    let secs = utc.with_timezone(&tz).offset().fix().local_minus_utc();
+    let minutes = (secs + if secs < 0 { -30 } else { 30 }) / 60;
+    let offset =
+        FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
+    let local = utc.with_timezone(&offset);
     let mut out = local.format("%Y-%m-%dT%H:%M:%S").to_string();
     let micros = local.nanosecond() / 1000;
     if micros != 0 {
         out.push_str(&format!(".{micros:06}"));
     }
-    let secs = local.offset().fix().local_minus_utc();
-    if secs == 0 {
+    if minutes == 0 {
         out.push('Z');
     } else {
-        let sign = if secs < 0 { '-' } else { '+' };
-        let abs = secs.abs();
-        out.push_str(&format!("{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60));
-        if abs % 60 != 0 {
-            out.push_str(&format!(":{:02}", abs % 60));
-        }
+        let sign = if minutes < 0 { '-' } else { '+' };
+        let abs = minutes.abs();
+        out.push_str(&format!("{sign}{:02}:{:02}", abs / 60, abs % 60));
     }
     out
 }
@@ -189,5 +192,37 @@ mod tests {
             render_datetime(dt("2019-08-24 14:15:22"), chrono_tz::America::St_Johns),
             "2019-08-24T11:45:22-02:30"
         );
+        // Local mean time had seconds (Berlin's +00:53:28, which Stockholm links to): shown in
+        // whole minutes, the same instant, never more than 30 s off the zone's own offset.
+        assert_eq!(
+            render_datetime(dt("1850-06-01 12:00:00"), chrono_tz::Europe::Stockholm),
+            "1850-06-01T12:53:00+00:53"
+        );
+        for tz in [
+            chrono_tz::Europe::Stockholm,
+            chrono_tz::Europe::Amsterdam,
+            chrono_tz::America::Lima,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::Africa::Monrovia,
+        ] {
+            for at in [
+                "1800-01-01 00:00:00.5",
+                "1850-06-01 12:00:00",
+                "1899-12-31 23:59:59",
+            ] {
+                let shown = render_datetime(dt(at), tz);
+                let parsed = DateTime::parse_from_rfc3339(&shown)
+                    .unwrap_or_else(|e| panic!("{tz} {at}: {shown} is not RFC 3339: {e}"));
+                assert_eq!(parsed.naive_utc(), dt(at), "{tz} {at}: {shown}");
+                let own = Utc
+                    .from_utc_datetime(&dt(at))
+                    .with_timezone(&tz)
+                    .offset()
+                    .fix()
+                    .local_minus_utc();
+                let off = own - parsed.offset().local_minus_utc();
+                assert!(off.abs() <= 30, "{tz} {at}: {shown} vs {own} s");
+            }
+        }
     }
 }

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::views::{self, AssetList, Share, SharesRevoked};
-use super::{Allowed, ApiResult, cursor, iso, page_limit, perm};
+use super::{Allowed, ApiResult, Json, cursor, iso, page_limit, perm};
 use crate::db::models::asset::{After, Asset, Search, SortKey};
-use crate::domain::asset::Kind;
+use crate::domain::asset::{Kind, MIMETYPE_MAX, NAME_MAX, URI_MAX};
 use crate::domain::schedule::{PlayDays, format_time, parse_time};
 use crate::error::Error;
 use crate::services::assets::{self, Changes, Dialect};
@@ -95,6 +95,19 @@ fn parse_list(q: ListQuery) -> Result<(Search, String), Error> {
         }
         None => None,
     };
+    // Searches are bounded like what they search: a longer one cannot match.
+    for (k, value, max) in [
+        ("q", &q.q, NAME_MAX),
+        ("tag", &q.tag, TAG_MAX),
+        ("mimetype", &q.mimetype, MIMETYPE_MAX),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(Error::invalid(
+                k,
+                format!("{k} is longer than {max} characters."),
+            ));
+        }
+    }
     let search = Search {
         mimetype: q.mimetype,
         is_enabled,
@@ -233,13 +246,18 @@ fn parse_input(body: &Value, creating: bool) -> Result<Changes, Error> {
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) => parse_time(s)
                 .map(|t| Some(Some(format_time(t))))
-                .ok_or_else(|| Error::invalid(k, format!("{k} must be a time like 09:30."))),
+                .ok_or_else(|| {
+                    Error::invalid(
+                        k,
+                        format!("{k} must be a time HH:MM or HH:MM:SS, like 09:30 or 09:30:00."),
+                    )
+                }),
             Some(_) => Err(Error::invalid(k, format!("{k} must be a string or null."))),
         }
     };
-    let name = text("name", 255)?;
-    let uri = text("uri", 2048)?;
-    let mimetype = text("mimetype", 50)?;
+    let name = text("name", NAME_MAX)?;
+    let uri = text("uri", URI_MAX)?;
+    let mimetype = text("mimetype", MIMETYPE_MAX)?;
     if creating {
         for (k, v) in [("name", &name), ("uri", &uri), ("mimetype", &mimetype)] {
             if v.is_none() {
@@ -295,10 +313,12 @@ fn parse_input(body: &Value, creating: bool) -> Result<Changes, Error> {
             let mut tags = Vec::new();
             for t in items {
                 let t = t.as_str().map(str::trim).unwrap_or("");
-                if t.is_empty() || t.chars().count() > 50 || t.chars().any(char::is_control) {
+                if t.is_empty() || t.chars().count() > TAG_MAX || t.chars().any(char::is_control) {
                     return Err(Error::invalid(
                         "tags",
-                        "Each tag must be a non-empty string of at most 50 characters.",
+                        format!(
+                            "Each tag must be a non-empty string of at most {TAG_MAX} characters."
+                        ),
                     ));
                 }
                 if !tags.iter().any(|x: &String| x == t) {
@@ -366,7 +386,7 @@ fn parse_input(body: &Value, creating: bool) -> Result<Changes, Error> {
 /// `file_asset`, another stored file, a YouTube link or remote video to download, an address).
 async fn create(
     allowed: Allowed<perm::AssetsCreate>,
-    body: web::Json<Value>,
+    body: Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let changes = parse_input(&body, true)?;
     let ctx = allowed.ctx();
@@ -385,7 +405,7 @@ async fn get(allowed: Allowed<perm::AssetsView>, id: web::Path<String>) -> ApiRe
 async fn update(
     allowed: Allowed<perm::AssetsEdit>,
     id: web::Path<String>,
-    body: web::Json<Value>,
+    body: Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let changes = parse_input(&body, false)?;
     let ctx = allowed.ctx();
@@ -413,10 +433,7 @@ struct OrderBody {
 
 /// `POST /api/v3/assets/order` `{"ids": [...]}`: the listed assets take positions 0, 1, …
 /// in that order; unknown ids are ignored, unlisted assets keep theirs.
-async fn order(
-    allowed: Allowed<perm::AssetsEdit>,
-    body: web::Json<Value>,
-) -> ApiResult<HttpResponse> {
+async fn order(allowed: Allowed<perm::AssetsEdit>, body: Json<Value>) -> ApiResult<HttpResponse> {
     let body: OrderBody = serde_json::from_value(body.into_inner())
         .map_err(|_| Error::invalid("ids", "Send {\"ids\": [\"<asset id>\", …]}."))?;
     if body.ids.len() > 10_000 {
@@ -435,7 +452,7 @@ struct ShareBody {
 async fn share(
     allowed: Allowed<perm::AssetsShare>,
     id: web::Path<String>,
-    body: Option<web::Json<Value>>,
+    body: Option<Json<Value>>,
 ) -> ApiResult<HttpResponse> {
     let body: ShareBody = match body {
         Some(b) => serde_json::from_value(b.into_inner()).map_err(|_| {

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::views::{Me, Status, TenantRef, TokenBody};
-use super::{ApiResult, SignedIn};
+use super::{ApiResult, Json, SignedIn};
 use crate::api::principal::{self, MEDIA_COOKIE, client_ip};
 use crate::app::AppState;
 use crate::services::principal::Principal;
@@ -45,7 +45,7 @@ struct SignupBody {
 async fn signup(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<SignupBody>,
+    body: Json<SignupBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();
@@ -71,7 +71,7 @@ struct LoginBody {
 async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginBody>,
+    body: Json<LoginBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();
@@ -94,7 +94,7 @@ struct RefreshBody {
 async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RefreshBody>,
+    body: Json<RefreshBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let started = sessions::refresh(&state.core, body.into_inner().refresh_token).await?;
@@ -149,7 +149,7 @@ struct EmailBody {
 async fn forgot_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<EmailBody>,
+    body: Json<EmailBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     passwords::forgot(&state.core, body.into_inner().email, client_ip(&req)).await?;
@@ -168,7 +168,7 @@ struct ResetBody {
 async fn reset_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<ResetBody>,
+    body: Json<ResetBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();
@@ -187,7 +187,7 @@ struct TokenOnly {
 async fn verify_email(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<TokenOnly>,
+    body: Json<TokenOnly>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     verification::verify(&state.core, body.into_inner().token).await?;
@@ -216,7 +216,7 @@ struct AcceptBody {
 async fn accept_invite(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<AcceptBody>,
+    body: Json<AcceptBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
     let b = body.into_inner();

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::views::{ApiKey, ApiKeyCreated, ApiKeyList};
-use super::{Allowed, ApiResult, perm};
+use super::{Allowed, ApiResult, Json, perm};
 use crate::services::api_keys;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,7 +28,7 @@ struct CreateBody {
 
 async fn create(
     allowed: Allowed<perm::ApiKeysManage>,
-    body: web::Json<CreateBody>,
+    body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let (key, secret) = api_keys::create(&allowed.ctx(), &allowed.authed, b.name, b.role).await?;

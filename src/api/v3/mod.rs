@@ -47,6 +47,53 @@ pub fn json_config() -> web::JsonConfig {
         })
 }
 
+/// A JSON body as v3 takes it: `web::Json`'s limit and messages (see [`json_config`]), then no
+/// NUL character anywhere in it (`domain::text`; PostgreSQL cannot store one), naming the
+/// field that holds it, then the handler's own type. Every v3 body comes through here.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let body = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = body.await?.into_inner();
+            let nul = match &value {
+                serde_json::Value::Object(map) => crate::domain::text::field_with_nul(map)
+                    .map(|f| crate::api::input::nul_in(Some(f))),
+                other => crate::domain::text::value_has_nul(other)
+                    .then(|| crate::api::input::nul_in(None)),
+            };
+            if let Some(e) = nul {
+                return Err(ApiError(e).into());
+            }
+            serde_json::from_value(value).map(Json).map_err(|e| {
+                ApiError(Error::Invalid {
+                    field: None,
+                    message: format!("The JSON body is not valid: Json deserialize error: {e}"),
+                })
+                .into()
+            })
+        })
+    }
+}
+
 /// Query strings that fail to parse answer in v3's shape.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::Value;
 
 use super::views::{Secret, SecretList, Tenant};
-use super::{Allowed, ApiResult, SignedIn, iso, perm};
+use super::{Allowed, ApiResult, Json, SignedIn, iso, perm};
 use crate::db::models::tenant::Changes;
 use crate::error::Error;
 use crate::services::context::Core;
@@ -99,7 +99,7 @@ fn parse_changes(core: &Core, body: &Value) -> Result<(Changes, Vec<String>), Er
 /// `PATCH /api/v3/tenants/current` {name?, domain?, settings?}
 async fn update(
     allowed: Allowed<perm::TenantSettings>,
-    body: web::Json<Value>,
+    body: Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let (changes, fields) = parse_changes(&allowed.state.core, &body)?;
     let current = tenants::update(&allowed.ctx(), changes, fields).await?;
@@ -123,7 +123,7 @@ async fn list_secrets(allowed: Allowed<perm::TenantSettings>) -> ApiResult<HttpR
 async fn put_secret(
     allowed: Allowed<perm::TenantSettings>,
     name: web::Path<String>,
-    body: web::Json<Value>,
+    body: Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let value = body
         .get("value")

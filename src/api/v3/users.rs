@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::views::{Invitation, InvitationList, Member, MemberList};
-use super::{Allowed, ApiResult, perm};
+use super::{Allowed, ApiResult, Json, perm};
 use crate::services::invitations;
 use crate::services::members::{self, RoleChange};
 
@@ -38,7 +38,7 @@ struct InviteBody {
 /// transaction; the seat is held (members + pending invitations count against max_users).
 async fn invite(
     allowed: Allowed<perm::UsersInvite>,
-    body: web::Json<InviteBody>,
+    body: Json<InviteBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let i = invitations::invite(&allowed.ctx(), &allowed.authed, b.email, b.role).await?;
@@ -70,7 +70,7 @@ struct UpdateBody {
 async fn update(
     allowed: Allowed<perm::UsersManage>,
     id: web::Path<String>,
-    body: web::Json<UpdateBody>,
+    body: Json<UpdateBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let change = RoleChange {

@@ -256,19 +256,31 @@ pub fn delete_all(conn: &mut AnyConnection, scope: &TenantScope) -> Result<usize
     Ok(diesel::delete(assets::table.filter(assets::tenant_id.eq(scope.id()))).execute(conn)?)
 }
 
-/// `name`, or `name-1`, `name-2`, … whichever is free first (Anthias `get_unique_name`).
+/// `name`, or `name-1`, `name-2`, … whichever is free first (Anthias `get_unique_name`); a
+/// suffix that would pass `NAME_MAX` shortens the name instead.
 pub fn unique_name(
     conn: &mut AnyConnection,
     scope: &TenantScope,
     name: &str,
 ) -> Result<String, Error> {
+    use crate::domain::asset::{NAME_MAX, suffixed_name};
+    // Every candidate starts with this: the name, or (when `-` and ten digits would not fit
+    // after it) the part of it every shortened candidate keeps. Bounded by NAME_MAX, so the
+    // pattern stays far below SQLite's LIKE limit whatever the name.
+    const SUFFIX_MAX: usize = 11;
+    let pattern = if name.chars().count() + SUFFIX_MAX <= NAME_MAX {
+        format!("{}-%", like_escape(name))
+    } else {
+        let stem: String = name.chars().take(NAME_MAX - SUFFIX_MAX).collect();
+        format!("{}%", like_escape(&stem))
+    };
     let taken: Vec<Option<String>> = assets::table
         .filter(assets::tenant_id.eq(scope.id()))
-        // `%` or `_` inside a name only widen the match; names are compared exactly below.
+        // The pattern only narrows the rows read; names are compared exactly below.
         .filter(
             assets::name
                 .eq(name)
-                .or(assets::name.like(format!("{name}-%"))),
+                .or(assets::name.like(pattern).escape('\\')),
         )
         .select(assets::name)
         .load(conn)?;
@@ -278,7 +290,7 @@ pub fn unique_name(
     }
     let mut n = 1u64;
     loop {
-        let candidate = format!("{name}-{n}");
+        let candidate = suffixed_name(name, &format!("-{n}"));
         if !taken.contains(&candidate) {
             return Ok(candidate);
         }
@@ -495,8 +507,8 @@ pub struct Search {
     pub limit: i64,
 }
 
-/// Escapes `%`, `_` and `\` for LIKE (backslash is PostgreSQL's default escape).
-#[cfg(feature = "postgres")]
+/// Escapes `%`, `_` and `\` for LIKE (backslash is PostgreSQL's default escape; SQLite needs
+/// `ESCAPE '\'` said).
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -361,3 +361,150 @@ async fn duplicate_copies_the_file_within_the_quota() {
     let (_, list) = call(&app, Method::GET, "/api/v3/assets", &a.access, None).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn names_have_one_limit_and_a_copy_keeps_to_it() {
+    let app = spawn().await;
+    let a = signup(&app, "names").await;
+    let longest = "n".repeat(255);
+    let page =
+        |name: &str| json!({ "name": name, "uri": "https://example.com/p", "mimetype": "webpage" });
+    let field = |b: &Value| b["error"]["field"].as_str().map(str::to_string);
+    for name in ["n".repeat(256), "n".repeat(60_000)] {
+        let (s, b) = call(
+            &app,
+            Method::POST,
+            "/api/v3/assets",
+            &a.access,
+            Some(page(&name)),
+        )
+        .await;
+        assert_eq!((s, field(&b)), (400, Some("name".into())), "{b}");
+    }
+    let made = make(&app, &a.access, page(&longest)).await;
+    assert_eq!(made["name"], json!(longest));
+    let id = made["id"].as_str().unwrap();
+    let (s, b) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v3/assets/{id}"),
+        &a.access,
+        Some(json!({ "name": "n".repeat(256) })),
+    )
+    .await;
+    assert_eq!((s, field(&b)), (400, Some("name".into())), "{b}");
+    // A taken name and a copy get their suffix within the limit.
+    let again = make(&app, &a.access, page(&longest)).await;
+    let name = again["name"].as_str().unwrap();
+    assert_eq!(
+        (name.chars().count(), name.ends_with("-1")),
+        (255, true),
+        "{name}"
+    );
+    let (s, copy) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v3/assets/{id}/duplicate"),
+        &a.access,
+        None,
+    )
+    .await;
+    assert_eq!(s, 201, "{copy}");
+    let name = copy["name"].as_str().unwrap();
+    assert_eq!(
+        (name.chars().count(), name.ends_with(" (Copy)")),
+        (255, true),
+        "{name}"
+    );
+    // Searches are bounded like what they search.
+    for (query, named) in [
+        (format!("q={}", "q".repeat(256)), "q"),
+        (format!("tag={}", "t".repeat(51)), "tag"),
+    ] {
+        let (s, b) = call(
+            &app,
+            Method::GET,
+            &format!("/api/v3/assets?{query}"),
+            &a.access,
+            None,
+        )
+        .await;
+        assert_eq!((s, field(&b)), (400, Some(named.to_string())), "{b}");
+    }
+    let (s, b) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v3/assets?q={}", "n".repeat(255)),
+        &a.access,
+        None,
+    )
+    .await;
+    // Only the first keeps all 255 characters; the other two gave room to their suffix.
+    assert_eq!(
+        (s, b["items"].as_array().map(Vec::len)),
+        (200, Some(1)),
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn a_youtube_asset_must_point_at_youtube_on_create_and_change() {
+    let app = spawn().await;
+    let a = signup(&app, "yt").await;
+    let (s, b) = call(
+        &app,
+        Method::POST,
+        "/api/v3/assets",
+        &a.access,
+        Some(json!({ "name": "Not tube", "uri": "https://example.com/watch?v=x", "mimetype": "youtube_asset" })),
+    )
+    .await;
+    assert_eq!((s, b["error"]["field"].as_str()), (400, Some("uri")), "{b}");
+    let page = make(
+        &app,
+        &a.access,
+        json!({ "name": "Page", "uri": "https://example.com/p", "mimetype": "webpage" }),
+    )
+    .await;
+    let id = page["id"].as_str().unwrap();
+    let (s, b) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v3/assets/{id}"),
+        &a.access,
+        Some(json!({ "mimetype": "youtube_asset" })),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["field"].as_str()),
+        (400, Some("mimetype")),
+        "{b}"
+    );
+    // Even pointing at YouTube, a change cannot make one: only a new asset is downloaded, and
+    // an answer never shows `youtube_asset`.
+    let (s, b) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v3/assets/{id}"),
+        &a.access,
+        Some(json!({ "mimetype": "youtube_asset", "uri": "https://www.youtube.com/watch?v=x" })),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["field"].as_str()),
+        (400, Some("mimetype")),
+        "{b}"
+    );
+    let (_, kept) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v3/assets/{id}"),
+        &a.access,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (kept["mimetype"].as_str(), kept["uri"].as_str()),
+        (Some("webpage"), Some("https://example.com/p"))
+    );
+}

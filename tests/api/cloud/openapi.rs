@@ -995,3 +995,54 @@ async fn team_key_and_audit_answers_match_the_document() {
     c.get(403, "/api/v3/audit-log", Some(&editor)).await;
     c.finish();
 }
+
+#[tokio::test]
+async fn what_an_asset_answer_shows_can_be_sent_back() {
+    // The request schemas must take what the answers show (a client that reads an asset and
+    // writes it back, or copies a value from one to another), and the server must too.
+    let app = spawn().await;
+    let c = Contract::load(&app).await;
+    let (access, _, _, _) = sign_up(&c, "roundtrip").await;
+    let made = c
+        .post(
+            201,
+            "/api/v3/assets",
+            Some(&access),
+            json!({ "name": "Window", "uri": "https://example.com/w", "mimetype": "webpage", "play_time_from": "08:00", "play_time_to": "18:30:15", "play_days": [1, 5], "tags": ["a"], "metadata": { "k": 1 }, "start_date": "2026-01-01T00:00:00Z", "end_date": "2027-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(made["play_time_from"], "08:00:00");
+    let doc = c.doc.clone();
+    for schema in ["AssetPatch", "AssetCreate"] {
+        let place = format!("#/components/schemas/{schema}");
+        let properties = doc
+            .pointer(&format!("/components/schemas/{schema}/properties"))
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| panic!("{place} has properties"));
+        let mut back = Map::new();
+        for (name, property) in properties {
+            let Some(shown) = made.get(name).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            let at = format!("{place}/properties/{}", escape(name));
+            if let Some(why) = misfit(&doc, property, &at, shown) {
+                panic!("{at} refuses the {name} an answer showed, {shown}: {why}");
+            }
+            back.insert(name.clone(), shown.clone());
+        }
+        assert!(back.contains_key("play_time_to"), "{back:?}");
+        let id = made["id"].as_str().unwrap();
+        if schema == "AssetPatch" {
+            let again = c
+                .patch(
+                    200,
+                    &format!("/api/v3/assets/{id}"),
+                    Some(&access),
+                    Value::Object(back),
+                )
+                .await;
+            assert_eq!(again["play_time_to"], "18:30:15");
+        }
+    }
+    c.finish();
+}

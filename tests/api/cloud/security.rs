@@ -463,3 +463,161 @@ async fn the_media_cookie_opens_reads_of_media_only() {
         401
     );
 }
+
+#[tokio::test]
+async fn text_with_nul_is_refused_naming_the_field() {
+    // PostgreSQL cannot store U+0000 in text; each of these was a 500 (some without
+    // credentials). Refused before any work, with the field named.
+    let app = spawn().await;
+    let field = |b: &serde_json::Value| b["error"]["field"].as_str().map(str::to_string);
+    let (s, b) = status_json(
+        app.post_json(
+            "/api/v3/auth/login",
+            &json!({ "email": "a\u{0}@example.com", "password": "x" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, field(&b)), (400, Some("email".into())), "{b}");
+    assert_eq!(b["error"]["code"], "invalid");
+    let (s, b) = status_json(
+        app.post_json(
+            "/api/v3/auth/signup",
+            &json!({ "email": super::address("nul"), "password": PASSWORD, "name": "N", "tenant_name": "Bad\u{0}Inc" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, field(&b)), (400, Some("tenant_name".into())), "{b}");
+    let (s, b) = status_json(
+        app.post_json(
+            "/api/v3/auth/forgot-password",
+            &json!({ "email": "x\u{0}@example.com" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, field(&b)), (400, Some("email".into())), "{b}");
+
+    let admin = signup(&app, "nul").await;
+    let a = asset(&app, &admin.access, "kept").await;
+    let key = api_key(&app, &admin.access, "tenant_admin").await;
+    for (method, path, body, named) in [
+        (
+            Method::POST,
+            "/api/v3/assets".to_string(),
+            json!({ "name": "a\u{0}", "uri": "https://example.com", "mimetype": "webpage" }),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v3/assets".to_string(),
+            json!({ "name": "a", "uri": "https://example.com", "mimetype": "webpage", "metadata": { "deep": { "list": ["ok", "no\u{0}"] } } }),
+            "metadata",
+        ),
+        (
+            Method::POST,
+            "/api/v3/assets".to_string(),
+            json!({ "name": "a", "uri": "https://example.com", "mimetype": "webpage", "metadata": { "k\u{0}": 1 } }),
+            "metadata",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v3/assets/{a}"),
+            json!({ "tags": ["fine", "t\u{0}"] }),
+            "tags",
+        ),
+        (
+            Method::PATCH,
+            "/api/v3/tenants/current".to_string(),
+            json!({ "settings": { "timezone": "UTC\u{0}" } }),
+            "settings",
+        ),
+        (
+            Method::PATCH,
+            "/api/v3/tenants/current".to_string(),
+            json!({ "name": "Acme\u{0}" }),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v3/api-keys".to_string(),
+            json!({ "name": "k\u{0}", "role": "viewer" }),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v3/users/invite".to_string(),
+            json!({ "email": "i\u{0}@example.com", "role": "viewer" }),
+            "email",
+        ),
+        (
+            Method::POST,
+            "/api/v3/assets/order".to_string(),
+            json!({ "ids": [a, "x\u{0}"] }),
+            "ids",
+        ),
+        (
+            Method::PATCH,
+            "/api/v2/device_settings".to_string(),
+            json!({ "player_name": "p\u{0}" }),
+            "player_name",
+        ),
+    ] {
+        let bearer = if path.starts_with("/api/v2") {
+            &key
+        } else {
+            &admin.access
+        };
+        let (s, b) = call(&app, method.clone(), &path, bearer, Some(body)).await;
+        let named_by = if path.starts_with("/api/v2") {
+            b.as_object().and_then(|o| o.keys().next().cloned())
+        } else {
+            field(&b)
+        };
+        assert_eq!(
+            (s, named_by),
+            (400, Some(named.to_string())),
+            "{method} {path}: {b}"
+        );
+    }
+    // Query strings name their parameter; an id with a NUL names nothing that exists.
+    for (query, named) in [
+        ("q=%00", "q"),
+        ("tag=a%00", "tag"),
+        ("mimetype=%00", "mimetype"),
+    ] {
+        let (s, b) = call(
+            &app,
+            Method::GET,
+            &format!("/api/v3/assets?{query}"),
+            &admin.access,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s, field(&b)),
+            (400, Some(named.to_string())),
+            "{query}: {b}"
+        );
+    }
+    for (method, path) in [
+        (Method::GET, "/api/v3/assets/%00"),
+        (Method::PATCH, "/api/v3/assets/a%00"),
+        (Method::DELETE, "/api/v3/users/%00"),
+        (Method::GET, "/api/v2/assets/%00"),
+        (Method::GET, "/share/%00"),
+    ] {
+        let bearer = if path.starts_with("/api/v2") {
+            &key
+        } else {
+            &admin.access
+        };
+        let (s, b) = call(&app, method.clone(), path, bearer, Some(json!({}))).await;
+        assert_eq!(s, 404, "{method} {path}: {b}");
+    }
+    // Nothing changed.
+    let (_, list) = call(&app, Method::GET, "/api/v3/assets", &admin.access, None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["items"][0]["tags"], json!([]));
+}
