@@ -173,9 +173,6 @@ pub fn remote_video_ext(uri: &str) -> Option<String> {
         .then_some(ext)
 }
 
-/// Longest asset name, in characters (v3's limit).
-pub const NAME_MAX: usize = 255;
-
 /// `name` as the name rule has it: no NUL character (PostgreSQL cannot store one) and at most
 /// [`NAME_MAX`] characters. `None` when it already is.
 pub fn fit_name(name: &str) -> Option<String> {

@@ -160,6 +160,9 @@ async fn list(
 }
 
 /// Fields a client may send.
+/// Longest tag, in characters.
+const TAG_MAX: usize = 50;
+
 const FIELDS: &[&str] = &[
     "name",
     "uri",
