@@ -133,6 +133,7 @@ impl From<Error> for LegacyError {
             Error::LimitExceeded(msg) => LegacyError::limit_exceeded(msg),
             Error::RateLimited { message, .. } => LegacyError::detail(429, message),
             Error::Gone(msg) => LegacyError::detail(410, msg),
+            Error::InsufficientStorage(short) => LegacyError::error(507, short.to_string()),
             Error::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 LegacyError::detail(503, "The database is unavailable; try again shortly.")
@@ -177,6 +178,8 @@ impl ResponseError for ApiError {
             // Internal details stay in the log.
             match &self.0 {
                 Error::Pool(_) => "The database is unavailable; try again shortly.".to_string(),
+                // Nothing internal in it, and the caller can act on it.
+                Error::InsufficientStorage(short) => short.to_string(),
                 _ => "Something went wrong on our side; it has been logged.".to_string(),
             }
         } else {

@@ -6,6 +6,7 @@ mod helpers;
 mod cli;
 mod cloud;
 mod crash;
+mod disk;
 mod foundation;
 mod jobs;
 mod legacy_assets;
