@@ -208,6 +208,9 @@ pub struct Config {
     pub allow_private_urls: bool,
     /// Largest single file accepted (uploads and downloads), in bytes.
     pub max_upload_bytes: u64,
+    /// Bytes kept free on a local disk that uploads, restores and downloads write to (they
+    /// answer 507 rather than take them); none: 5 % of the filesystem, at least 256 MiB.
+    pub min_free_bytes: Option<u64>,
     /// Command run by `POST /api/v1/reboot` (e.g. `sudo systemctl reboot`); none by default.
     pub reboot_command: Option<String>,
     /// Command run by `POST /api/v1/shutdown`; none by default.
@@ -239,6 +242,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             allow_private_urls: false,
             max_upload_bytes: 8 * 1024 * 1024 * 1024,
+            min_free_bytes: None,
             reboot_command: None,
             shutdown_command: None,
             display_power_command: None,
@@ -405,6 +409,12 @@ impl Config {
         let dir = std::path::absolute(self.data_dir.join("assets"))
             .unwrap_or_else(|_| self.data_dir.join("assets"));
         dir.to_string_lossy().trim_end_matches('/').to_string()
+    }
+
+    /// Working folders (a restore's staging, downloads, conversions); what a crash leaves
+    /// there is swept (see `storage::scratch`).
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
     }
 
     /// Root directory of the filesystem storage backend.

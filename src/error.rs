@@ -36,6 +36,9 @@ pub enum Error {
     /// A unique value (an address, a slug, a domain) that is already taken.
     #[error("{message}")]
     Taken { field: String, message: String },
+    /// A local disk has no room for what this would write (its reserve stays free).
+    #[error("{0}")]
+    InsufficientStorage(#[from] crate::storage::disk::Shortfall),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
     #[error("database unavailable: {0}")]
@@ -79,6 +82,7 @@ impl Error {
             Error::Gone(_) => "gone",
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) | Error::Taken { .. } => "conflict",
+            Error::InsufficientStorage(_) => "insufficient_storage",
             Error::Database(_) => "database_error",
             Error::Pool(_) => "database_unavailable",
             Error::Storage(_) => "storage_error",
@@ -99,6 +103,7 @@ impl ResponseError for Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) | Error::Taken { .. } => StatusCode::CONFLICT,
             Error::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             Error::Database(_)
             | Error::Storage(_)
             | Error::Url(_)

@@ -151,6 +151,7 @@ impl From<Error> for LegacyError {
             } => LegacyError::detail(429, message)
                 .with_header("Retry-After", retry_after.to_string()),
             Error::Gone(msg) => LegacyError::detail(410, msg),
+            Error::InsufficientStorage(short) => LegacyError::error(507, short.to_string()),
             Error::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 LegacyError::detail(503, "The database is unavailable; try again shortly.")
@@ -195,6 +196,8 @@ impl ResponseError for ApiError {
             // Internal details stay in the log.
             match &self.0 {
                 Error::Pool(_) => "The database is unavailable; try again shortly.".to_string(),
+                // Nothing internal in it, and the caller can act on it.
+                Error::InsufficientStorage(short) => short.to_string(),
                 _ => "Something went wrong on our side; it has been logged.".to_string(),
             }
         } else {

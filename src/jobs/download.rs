@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
 use crate::db::models::asset;
+use crate::error::Error;
 use crate::events::Event;
 use crate::services::content::{self, FetchError};
 use crate::services::context::Core;
 use crate::services::quota;
+use crate::storage::disk::Shortfall;
+use crate::storage::scratch::Scratch;
 use crate::storage::{Storage, Stored};
 
 /// The job kind.
@@ -136,6 +139,21 @@ async fn http(
             "{url} is larger than {limit} bytes."
         )));
     }
+    let no_room = |e: Error| match e {
+        Error::InsufficientStorage(short) => {
+            Failure::permanent(format!("Could not download {url}: {short}"))
+        }
+        e => Failure::from(e),
+    };
+    // The declared length must fit on the disk before a byte is stored; the sink counts what
+    // really comes (a server may send more than it said, or say nothing).
+    if let Some(n) = res.content_length() {
+        state
+            .storage
+            .room()
+            .check(n)
+            .map_err(|s| no_room(s.into()))?;
+    }
     let mut sink = state.storage.sink(key).await.map_err(Failure::from)?;
     let mut body = res.bytes_stream();
     while let Some(chunk) = body.next().await {
@@ -152,22 +170,27 @@ async fn http(
                 return Err(Failure::retry(format!("Download of {url} broke off: {e}")));
             }
         };
-        sink.write(chunk).await?;
+        sink.write(chunk).await.map_err(no_room)?;
     }
     Ok(sink.close().await?)
 }
 
-/// Runs `yt-dlp` into a temporary file, then moves the file into storage.
+/// Runs `yt-dlp` into a working folder, then moves the file into storage. yt-dlp's own size
+/// limit believes what the site declares, so the folder is watched as well and the download
+/// stopped when what it holds no longer fits on the disk.
 async fn youtube(state: &Core, d: &Download, key: &str) -> Result<Stored, Failure> {
-    let dir = state
-        .config
-        .data_dir
-        .join("tmp")
-        .join(format!("yt-{}", d.asset_id));
-    tokio::fs::create_dir_all(&dir)
+    let dir = Scratch::create(&state.config.tmp_dir(), "yt")
         .await
         .map_err(|e| Failure::retry(e.to_string()))?;
-    let out = dir.join(format!("{}.mp4", d.asset_id));
+    let no_room =
+        |short: Shortfall| Failure::permanent(format!("Could not download {}: {short}", d.url));
+    // Every byte lands in the folder, then in the storage.
+    let room = state.storage.room_with(&[dir.path()]);
+    room.check(1).map_err(no_room)?;
+    let max = room.allowance().map_or(state.config.max_upload_bytes, |a| {
+        a.min(state.config.max_upload_bytes)
+    });
+    let out = dir.path().join(format!("{}.mp4", d.asset_id));
     let run = tokio::process::Command::new("yt-dlp")
         .args([
             "--no-playlist",
@@ -179,30 +202,37 @@ async fn youtube(state: &Core, d: &Download, key: &str) -> Result<Stored, Failur
             "mp4",
         ])
         .arg("--max-filesize")
-        .arg(state.config.max_upload_bytes.to_string())
+        .arg(max.to_string())
         .arg("-o")
         .arg(&out)
         .arg(&d.url)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
-    let result = match tokio::time::timeout(Duration::from_secs(3600), run).await {
+    let watched = dir.run_within(&room, run);
+    let result = match tokio::time::timeout(Duration::from_secs(3600), watched).await {
         Err(_) => Err(Failure::retry("yt-dlp took longer than an hour")),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(Failure::permanent(
-            "YouTube downloads need yt-dlp, which is not installed on this device.",
-        )),
-        Ok(Err(e)) => Err(Failure::retry(format!("yt-dlp could not start: {e}"))),
-        Ok(Ok(o)) if !o.status.success() => Err(Failure::retry(format!(
-            "yt-dlp failed: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ))),
-        Ok(Ok(_)) => state
-            .storage
-            .put_file(&out, key)
-            .await
-            .map_err(Failure::from),
+        Ok(Err(short)) => Err(no_room(short)),
+        Ok(Ok(run)) => match run {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Failure::permanent(
+                "YouTube downloads need yt-dlp, which is not installed on this device.",
+            )),
+            Err(e) => Err(Failure::retry(format!("yt-dlp could not start: {e}"))),
+            Ok(o) if !o.status.success() => Err(Failure::retry(format!(
+                "yt-dlp failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ))),
+            Ok(_) => state
+                .storage
+                .put_file(&out, key)
+                .await
+                .map_err(|e| match e {
+                    Error::InsufficientStorage(short) => no_room(short),
+                    e => Failure::from(e),
+                }),
+        },
     };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
+    dir.remove().await;
     result
 }
 

@@ -86,7 +86,11 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
-        Failure::retry(e.to_string())
+        match e {
+            // Retrying would only fill the disk up to its reserve again.
+            Error::InsufficientStorage(_) => Failure::permanent(e.to_string()),
+            _ => Failure::retry(e.to_string()),
+        }
     }
 }
 

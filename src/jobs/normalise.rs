@@ -14,6 +14,7 @@ use crate::db::models::asset::{self, Asset};
 use crate::events::Event;
 use crate::services::context::Core;
 use crate::storage::Storage;
+use crate::storage::scratch::Scratch;
 
 /// The job kind.
 pub const KIND: &str = "normalise";
@@ -178,10 +179,12 @@ async fn convert(state: &Core, asset: &Asset) -> Result<Option<(String, u64, Str
             Ok(Some(_)) => {}
         }
     }
-    let work = state.config.data_dir.join("tmp");
-    tokio::fs::create_dir_all(&work)
+    // A folder of its own, locked while the tools run and removed after (or swept after a
+    // crash).
+    let scratch = Scratch::create(&state.config.tmp_dir(), "convert")
         .await
-        .map_err(|e| Failure::retry(format!("cannot make {}: {e}", work.display())))?;
+        .map_err(|e| Failure::retry(format!("cannot make a working folder: {e}")))?;
+    let work = scratch.path().to_path_buf();
     let ext = key.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let tmp = work.join(format!(
         "{}-{}",
@@ -191,7 +194,15 @@ async fn convert(state: &Core, asset: &Asset) -> Result<Option<(String, u64, Str
     let (converted, new_ext) = match (plan, ext.as_str()) {
         (Plan::Picture, "tif" | "tiff") => (tiff_to_png(state, &key, &tmp).await, "png"),
         (Plan::Picture, _) => (heic_to_jpeg(state, &key, &tmp, &work).await, "jpg"),
-        _ => (to_h264(&input, &tmp).await, "mp4"),
+        // ffmpeg's output is watched: it lands in the folder, then in the storage.
+        _ => {
+            let room = state.storage.room_with(&[&work]);
+            let converted = scratch
+                .run_within(&room, to_h264(&input, &tmp))
+                .await
+                .unwrap_or_else(|short| Err(Failure::permanent(short.to_string())));
+            (converted, "mp4")
+        }
     };
     let out = match converted {
         Ok(out) => out,
@@ -210,8 +221,8 @@ async fn convert(state: &Core, asset: &Asset) -> Result<Option<(String, u64, Str
         &format!("assets/{}-{suffix}.{new_ext}", asset.asset_id),
     );
     let stored = state.storage.put_file(&out, &new_key).await;
-    let _ = tokio::fs::remove_file(&out).await;
-    let stored = stored.map_err(|e| Failure::retry(e.to_string()))?;
+    scratch.remove().await;
+    let stored = stored.map_err(Failure::from)?;
     Ok(Some((new_key, stored.size, stored.sha256)))
 }
 

@@ -813,7 +813,13 @@ async fn copy_file(ctx: &Ctx<'_>, key: &str, asset_id: &str) -> Result<String, E
         .and_then(|f| f.rfind('.').map(|i| f[i..].to_string()))
         .unwrap_or_default();
     let new_key = Storage::tenant_key(&ctx.scope, &format!("assets/{asset_id}{ext}"));
-    ctx.core.storage.operator().copy(key, &new_key).await?;
+    let op = ctx.core.storage.operator();
+    // A copy on the local disk must fit next to the disk's reserve.
+    ctx.core
+        .storage
+        .room()
+        .check(op.stat(key).await?.content_length())?;
+    op.copy(key, &new_key).await?;
     Ok(new_key)
 }
 

@@ -26,6 +26,7 @@ use crate::db::models::asset::{self, Asset};
 use crate::error::Error;
 use crate::services::settings::{self, DeviceSettings};
 use crate::storage::Storage;
+use crate::storage::disk::{Room, Shortfall};
 use crate::tenancy::TenantScope;
 
 const ROOT: &str = "signate-backup";
@@ -160,10 +161,12 @@ pub fn archive_name(player_name: &str) -> String {
     format!("{base}-{}.tar.gz", Utc::now().format("%Y-%m-%dT%H-%M-%S"))
 }
 
-/// Gzip output that is handed to the storage writer as it fills.
+/// Gzip output that is handed to the storage writer as it fills, counted against the disk's
+/// room.
 struct GzSink {
     gz: flate2::write::GzEncoder<Vec<u8>>,
     writer: opendal::Writer,
+    room: Room,
 }
 
 impl GzSink {
@@ -174,6 +177,7 @@ impl GzSink {
             .map_err(|e| Error::Internal(e.to_string()))?;
         if self.gz.get_ref().len() >= 1024 * 1024 {
             let out = std::mem::take(self.gz.get_mut());
+            self.room.take(out.len() as u64)?;
             self.writer.write(out).await?;
         }
         Ok(())
@@ -197,12 +201,13 @@ impl GzSink {
         self.put(&vec![0u8; rest as usize]).await
     }
 
-    async fn finish(mut self) -> Result<(), Error> {
+    async fn finish(&mut self) -> Result<(), Error> {
         self.put(&[0u8; 1024]).await?;
-        let out = self
-            .gz
-            .finish()
+        self.gz
+            .try_finish()
             .map_err(|e| Error::Internal(e.to_string()))?;
+        let out = std::mem::take(self.gz.get_mut());
+        self.room.take(out.len() as u64)?;
         self.writer.write(out).await?;
         self.writer.close().await?;
         Ok(())
@@ -235,9 +240,19 @@ pub async fn create(
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
     let op = storage.operator();
+    // Pictures and videos hardly compress: the archive weighs about what its files do, and
+    // must fit on the disk before it is begun.
+    let room = storage.room();
+    let files: u64 = rows
+        .iter()
+        .filter_map(|a| a.file_size)
+        .map(|n| n.max(0) as u64)
+        .sum();
+    room.check(files.saturating_add(json.len() as u64))?;
     let mut sink = GzSink {
         gz: flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()),
         writer: storage.writer(key).await?,
+        room,
     };
     let result = async {
         sink.entry(&format!("{ROOT}/manifest.json"), json.len() as u64)
@@ -274,14 +289,15 @@ pub async fn create(
         Ok::<(), Error>(())
     }
     .await;
-    match result {
+    let result = match result {
         Ok(()) => sink.finish().await,
-        Err(e) => {
-            let _ = sink.writer.abort().await;
-            let _ = op.delete(key).await;
-            Err(e)
-        }
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        let _ = sink.writer.abort().await;
+        let _ = op.delete(key).await;
     }
+    result
 }
 
 /// What a restore will write.
@@ -336,13 +352,16 @@ impl Report {
 const MAX_ENTRIES: usize = 100_000;
 
 /// Unpacks `archive` (a local `.tar.gz`) into `staging` and reads what it holds, extracting at
-/// most `budget` bytes (a gzip bomb must not fill the disk the database is on). Blocking.
+/// most `budget` bytes, and only what fits in `room`: each entry's declared size is checked
+/// before it is written and the bytes are counted while they are (a gzip bomb must not fill
+/// the disk the database is on). Blocking.
 fn unpack(
     archive: &Path,
     staging: &Path,
     scope: &TenantScope,
     current: &DeviceSettings,
     budget: u64,
+    room: &mut Room,
 ) -> Result<Plan, RestoreError> {
     let mut left = budget;
     let mut count = 0usize;
@@ -364,7 +383,9 @@ fn unpack(
         if count > MAX_ENTRIES {
             return Err(invalid(format!("more than {MAX_ENTRIES} entries")));
         }
-        let size = entry.header().size().unwrap_or(0);
+        // What the entry really unpacks to: a PAX record or a sparse map overrides the size
+        // in the plain header.
+        let size = entry.size();
         if size > left {
             return Err(invalid(format!("unpacks to more than {budget} bytes")));
         }
@@ -397,7 +418,8 @@ fn unpack(
             }
             [".anthias" | ".screenly", db] if *db == "anthias.db" || *db == "screenly.db" => {
                 let to = staging.join("anthias.db");
-                copy_entry(&mut entry, &to)?;
+                room.check(size).map_err(no_room)?;
+                copy_entry(&mut entry, &to, room)?;
                 anthias_db = Some(to);
             }
             [ROOT, "files", name] | ["anthias_assets" | "screenly_assets", name] => {
@@ -406,7 +428,8 @@ fn unpack(
                     continue;
                 }
                 let to = files_dir.join(name);
-                copy_entry(&mut entry, &to)?;
+                room.check(size).map_err(no_room)?;
+                copy_entry(&mut entry, &to, room)?;
                 staged.insert(name.to_string(), to);
             }
             _ => {}
@@ -605,11 +628,37 @@ fn read_small(entry: &mut impl Read) -> Result<Vec<u8>, RestoreError> {
     Ok(buf)
 }
 
-fn copy_entry(entry: &mut impl Read, to: &Path) -> Result<(), RestoreError> {
+fn no_room(short: Shortfall) -> RestoreError {
+    RestoreError::Other(Error::InsufficientStorage(short))
+}
+
+/// Copies an entry to `to`, counting every byte in `room` before it is written: whatever the
+/// headers said, the copy stops where the room ends (and the partial file goes).
+fn copy_entry(entry: &mut impl Read, to: &Path, room: &mut Room) -> Result<(), RestoreError> {
+    use std::io::{ErrorKind, Write};
     let mut out = std::fs::File::create(to)
         .map_err(|e| RestoreError::Other(Error::Internal(e.to_string())))?;
-    std::io::copy(entry, &mut out).map_err(|e| RestoreError::Invalid(e.to_string()))?;
-    Ok(())
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut copy = || loop {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(RestoreError::Invalid(e.to_string())),
+        };
+        room.take(n as u64).map_err(no_room)?;
+        if let Err(e) = out.write_all(&buf[..n]) {
+            return Err(match e.kind() {
+                ErrorKind::StorageFull => no_room(room.exhausted(n as u64)),
+                _ => RestoreError::Other(Error::Internal(e.to_string())),
+            });
+        }
+    };
+    let copied = copy();
+    if copied.is_err() {
+        let _ = std::fs::remove_file(to);
+    }
+    copied
 }
 
 /// Restores the tenant from a local archive file. Who may sign in stays as it is on the device
@@ -628,10 +677,12 @@ pub async fn restore(
         scope.clone(),
         (*current).clone(),
     );
-    // What the archive may unpack to: twice the largest file allowed.
+    // What the archive may unpack to: twice the largest file allowed, and what the disks
+    // have room for: every byte lands in the staging folder, then in the storage.
     let budget = state.config.max_upload_bytes.saturating_mul(2);
+    let mut room = state.storage.room_with(&[work]);
     let plan = tokio::task::spawn_blocking(move || {
-        unpack(&archive_p, &work_p, &scope_b, &current_b, budget)
+        unpack(&archive_p, &work_p, &scope_b, &current_b, budget, &mut room)
     })
     .await
     .map_err(|e| RestoreError::Other(Error::Internal(e.to_string())))??;
@@ -703,4 +754,87 @@ pub async fn restore(
         tracing::warn!(asset_id = %n.asset_id, what = %n.detail, "restore: asset repaired");
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    /// Whatever a header declared, the copy stops where the room ends, and its partial file
+    /// goes.
+    #[test]
+    fn an_entry_is_cut_off_where_the_room_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = crate::storage::disk::Disk::new(Some(MIB));
+        disk.pretend_free(Some(16 * MIB));
+        let mut room = disk.room(&[dir.path()]);
+        let to = dir.path().join("bomb.png");
+        let mut endless = std::io::repeat(0).take(64 * MIB);
+        let err = copy_entry(&mut endless, &to, &mut room).unwrap_err();
+        let RestoreError::Other(Error::InsufficientStorage(short)) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!((short.free, short.reserve), (16 * MIB, MIB));
+        assert!(short.needed > 15 * MIB && short.needed <= 15 * MIB + 256 * 1024);
+        assert!(room.taken() <= 15 * MIB);
+        assert!(!to.exists());
+        // What fits is copied whole.
+        let mut small = std::io::repeat(1).take(3 * MIB);
+        let mut room = disk.room(&[dir.path()]);
+        copy_entry(&mut small, &to, &mut room).unwrap();
+        assert_eq!(std::fs::metadata(&to).unwrap().len(), 3 * MIB);
+        assert_eq!(room.taken(), 3 * MIB);
+    }
+
+    /// A plain header may say 512 bytes while a PAX record says 64 MiB: the entry's real size is
+    /// what the budget and the room are checked against.
+    #[test]
+    fn a_lying_header_is_judged_by_the_real_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        let pax = "17 size=67108864\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::XHeader);
+        h.set_size(pax.len() as u64);
+        h.set_path("PaxHeaders/bomb").unwrap();
+        h.set_cksum();
+        out.append(&h, pax.as_bytes()).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_path("signate-backup/files/bomb.png").unwrap();
+        h.set_size(512);
+        h.set_cksum();
+        out.append(&h, std::io::repeat(0).take(64 * MIB)).unwrap();
+        let archive = dir.path().join("a.tar.gz");
+        std::fs::write(&archive, out.into_inner().unwrap().finish().unwrap()).unwrap();
+        let scope = TenantScope::new("t");
+        let staging = dir.path().join("staging");
+        let settings = DeviceSettings::default();
+        // The budget: 1 MiB, whatever the plain header said.
+        let mut room = Room::unlimited();
+        let Err(err) = unpack(&archive, &staging, &scope, &settings, MIB, &mut room) else {
+            panic!("unpacked")
+        };
+        assert!(
+            matches!(err, RestoreError::Invalid(ref why) if why.contains("more than")),
+            "{err:?}"
+        );
+        // The room: 16 MiB free.
+        let disk = crate::storage::disk::Disk::new(Some(0));
+        disk.pretend_free(Some(16 * MIB));
+        let mut room = disk.room(&[&staging]);
+        let Err(err) = unpack(&archive, &staging, &scope, &settings, u64::MAX, &mut room) else {
+            panic!("unpacked")
+        };
+        let RestoreError::Other(Error::InsufficientStorage(short)) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(short.needed, 64 * MIB);
+        assert_eq!(room.taken(), 0, "refused before a byte was written");
+        assert!(!staging.join("files/bomb.png").exists());
+    }
 }

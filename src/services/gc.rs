@@ -1,7 +1,9 @@
 //! Garbage collection of stored files: an asset file no row points to (a crash between writing
 //! a file and committing its row, a delete whose file removal failed) and upload chunks
 //! abandoned for a day are removed once they are older than a grace period, so that nothing in
-//! flight is touched; backups are kept for a week.
+//! flight is touched; backups are kept for a week. Working folders and files a crash left in
+//! `<data_dir>/tmp` (a restore's staging, a download, a conversion) go too, at start-up and
+//! then hourly, once unchanged for the grace period and not locked by a live process.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use crate::db::schema::assets;
 use crate::error::Error;
 use crate::services::context::Core;
 use crate::storage::Storage;
+use crate::storage::scratch::{self, Swept};
 use crate::tenancy::TenantScope;
 
 /// Age after which an unreferenced asset file is removed.
@@ -124,6 +127,23 @@ pub async fn collect(
     Ok(report)
 }
 
+/// Removes what is stale in `<data_dir>/tmp`: unchanged for `grace` and not locked by a live
+/// process (see `storage::scratch`).
+pub async fn sweep_scratch(state: &Core, grace: Duration) -> Swept {
+    let tmp = state.config.tmp_dir();
+    let swept = tokio::task::spawn_blocking(move || scratch::sweep(&tmp, grace))
+        .await
+        .unwrap_or_default();
+    if swept.entries > 0 {
+        tracing::info!(
+            entries = swept.entries,
+            bytes = swept.bytes,
+            "removed working files left by a crash"
+        );
+    }
+    swept
+}
+
 async fn list(op: &opendal::Operator, dir: &str) -> Result<Vec<opendal::Entry>, Error> {
     match op.list_with(dir).recursive(true).await {
         Ok(entries) => Ok(entries),
@@ -132,13 +152,16 @@ async fn list(op: &opendal::Operator, dir: &str) -> Result<Vec<opendal::Entry>, 
     }
 }
 
-/// Collects every tenant's garbage once an hour, starting a minute after start-up.
+/// Sweeps `<data_dir>/tmp` at once, then collects every tenant's garbage once an hour,
+/// starting a minute after start-up.
 pub fn spawn_periodic(state: std::sync::Arc<Core>) {
     tokio::spawn(async move {
+        sweep_scratch(&state, GRACE).await;
         tokio::time::sleep(Duration::from_secs(60)).await;
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
+            sweep_scratch(&state, GRACE).await;
             let partials = state.storage.remove_stale_partials(UPLOAD_GRACE).await;
             if partials > 0 {
                 tracing::info!(

@@ -19,6 +19,9 @@ pub enum UploadError {
         "The device disk is full. Free up space — for example by deleting unused assets — and try again."
     )]
     DiskFull,
+    /// The disk has no room for it next to its reserve (declared or counted).
+    #[error("{0}")]
+    NoRoom(crate::storage::disk::Shortfall),
     #[error("upload interrupted: {0}")]
     Interrupted(String),
     /// The bytes say it is not an image or a video, whatever the name says.
@@ -52,16 +55,20 @@ pub struct Chunk {
     pub total: Option<u64>,
     /// The whole file in one request: earlier chunks of the id are dropped.
     pub whole: bool,
+    /// What the client says a whole upload weighs (its request's length), to refuse it before
+    /// a byte is stored when the disk has no room.
+    pub declared: Option<u64>,
 }
 
 impl Chunk {
     /// A whole file in one request.
-    pub fn whole() -> Chunk {
+    pub fn whole(declared: Option<u64>) -> Chunk {
         Chunk {
             start: 0,
             expected: None,
             total: None,
             whole: true,
+            declared,
         }
     }
 
@@ -72,6 +79,18 @@ impl Chunk {
             expected: Some(end - start + 1),
             total: Some(total),
             whole: false,
+            declared: Some(end - start + 1),
+        }
+    }
+
+    /// Bytes this upload still needs on disk at its peak, from this chunk on: the rest of the
+    /// file (if the chunks come in order), and one more copy of all of it when the parts are
+    /// joined into the asset's file.
+    fn peak_need(&self) -> u64 {
+        match (self.total, self.declared) {
+            (Some(total), _) => total.saturating_sub(self.start).saturating_add(total),
+            (None, Some(size)) => size.saturating_mul(2),
+            (None, None) => 0,
         }
     }
 }
@@ -106,7 +125,12 @@ where
         expected,
         total,
         whole,
+        ..
     } = chunk;
+    // On the local disk: refused before a byte is stored when the declared size cannot fit
+    // next to the reserve, and cut off as soon as the counted bytes do not.
+    let mut room = storage.room();
+    room.check(chunk.peak_need()).map_err(UploadError::NoRoom)?;
     let op = storage.operator();
     let dir = dir(scope, id);
     if whole {
@@ -141,6 +165,10 @@ where
         if expected.is_some_and(|n| written > n) {
             let _ = writer.abort().await;
             return Err(UploadError::LengthMismatch);
+        }
+        if let Err(short) = room.take(chunk.len() as u64) {
+            let _ = writer.abort().await;
+            return Err(UploadError::NoRoom(short));
         }
         if let Err(e) = writer.write(chunk).await {
             let _ = writer.abort().await;
@@ -264,7 +292,10 @@ pub async fn assemble(
         ));
     }
     // On disk the kernel joins the parts (copy_file_range) instead of every byte streaming
-    // through the server again.
+    // through the server again; the joined copy must fit next to the parts.
+    if let Some(total) = total {
+        storage.room().check(total)?;
+    }
     let local: Option<Vec<std::path::PathBuf>> = parts
         .iter()
         .map(|(_, key, _)| storage.local_path(key))
@@ -372,6 +403,77 @@ mod tests {
         assert!(!is_upload_id("0123456789ABCDEF0123456789abcdef"));
         assert!(!is_upload_id("../../etc/passwd"));
         assert!(!is_upload_id(""));
+    }
+
+    #[tokio::test]
+    async fn bytes_past_the_room_are_not_stored_whatever_was_declared() {
+        const MIB: u64 = 1024 * 1024;
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::config::Config {
+            data_dir: dir.path().to_path_buf(),
+            min_free_bytes: Some(0),
+            ..Default::default()
+        };
+        let storage = Storage::from_config(&config).unwrap();
+        storage.disk().pretend_free(Some(MIB));
+        let scope = TenantScope::new("t");
+        let id = "0123456789abcdef0123456789abcdef";
+        let chunk = |first: bool| {
+            let mut v = vec![0u8; (MIB / 4) as usize];
+            if first {
+                v[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
+            }
+            Ok::<_, std::io::Error>(Bytes::from(v))
+        };
+        // Nothing declared (a whole upload without a length): counted, and cut off at 1 MiB.
+        let body = futures_util::stream::iter((0..8).map(|i| chunk(i == 0)));
+        let err = write_part(&storage, &scope, id, Chunk::whole(None), u64::MAX, body)
+            .await
+            .unwrap_err();
+        let UploadError::NoRoom(short) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!((short.needed, short.free), (MIB + MIB / 4, MIB));
+        let left: Vec<_> = walk(dir.path());
+        assert!(left.is_empty(), "{left:?}");
+        // Declared too big: refused before a byte is read.
+        let body = futures_util::stream::iter((0..1).map(|i| chunk(i == 0)));
+        let err = write_part(
+            &storage,
+            &scope,
+            id,
+            Chunk::whole(Some(MIB)),
+            u64::MAX,
+            body,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, UploadError::NoRoom(ref s) if s.needed == 2 * MIB),
+            "{err:?}"
+        );
+        // What fits is stored.
+        let body = futures_util::stream::iter((0..2).map(|i| chunk(i == 0)));
+        write_part(&storage, &scope, id, Chunk::whole(None), u64::MAX, body)
+            .await
+            .unwrap();
+        assert_eq!(
+            completed_size(&storage, &scope, id).await.unwrap(),
+            Some(MIB / 2)
+        );
+    }
+
+    /// Files under `dir`, folders left out.
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            if e.path().is_dir() {
+                out.extend(walk(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+        out
     }
 
     #[test]

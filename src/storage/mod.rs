@@ -1,6 +1,9 @@
 //! File storage through one OpenDAL operator: the local filesystem (device default), S3
 //! (cloud) or memory (tests). Keys are tenant-prefixed; see [`Storage::tenant_key`].
 
+pub mod disk;
+pub mod scratch;
+
 use std::time::Duration;
 
 use opendal::Operator;
@@ -19,16 +22,23 @@ pub struct Stored {
     pub sha256: String,
 }
 
-/// Writes one object, counting and hashing the bytes on their way through.
+/// Writes one object, counting and hashing the bytes on their way through; on the local disk
+/// it stops before the disk's reserve (see [`disk`]).
 pub struct Sink {
     writer: opendal::Writer,
     hasher: Sha256,
     size: u64,
+    room: disk::Room,
 }
 
 impl Sink {
-    /// Appends `bytes`; on error the partial object is aborted.
+    /// Appends `bytes`; on error (the disk's room used up included) the partial object is
+    /// aborted.
     pub async fn write(&mut self, bytes: bytes::Bytes) -> Result<(), Error> {
+        if let Err(short) = self.room.take(bytes.len() as u64) {
+            let _ = self.writer.abort().await;
+            return Err(short.into());
+        }
         self.hasher.update(&bytes);
         self.size += bytes.len() as u64;
         if let Err(e) = self.writer.write(bytes).await {
@@ -75,6 +85,8 @@ pub struct Storage {
     fs_root: Option<std::path::PathBuf>,
     /// S3: serve media by presigned URLs valid this long (0: stream through the server).
     presign_media: Duration,
+    /// How much of a local disk writes may take.
+    disk: disk::Disk,
 }
 
 impl Storage {
@@ -161,6 +173,7 @@ impl Storage {
                 StorageBackend::S3 => config.storage.s3.presign_media_seconds,
                 _ => 0,
             }),
+            disk: disk::Disk::new(config.min_free_bytes),
         })
     }
 
@@ -194,7 +207,30 @@ impl Storage {
             writer: self.writer(key).await?,
             hasher: Sha256::new(),
             size: 0,
+            room: self.room(),
         })
+    }
+
+    /// The disk policy (the reserve, and the free space tests pretend).
+    pub fn disk(&self) -> &disk::Disk {
+        &self.disk
+    }
+
+    /// Room for new files in this storage: on the local disk of the fs backend; unlimited on
+    /// object stores and in memory.
+    pub fn room(&self) -> disk::Room {
+        self.room_with(&[])
+    }
+
+    /// Room for bytes that land on each of the local folders `local` and, on the fs backend,
+    /// in this storage too (a restore stages files, then stores them).
+    pub fn room_with(&self, local: &[&std::path::Path]) -> disk::Room {
+        let mut places = local.to_vec();
+        places.extend(self.fs_root.as_deref());
+        if places.is_empty() {
+            return disk::Room::unlimited();
+        }
+        self.disk.room(&places)
     }
 
     /// Streams a local file into `key`.

@@ -203,3 +203,117 @@ async fn killed_upload_leaves_no_asset() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Sets the modification time of everything under `path` (itself included) `ago` back.
+fn age(path: &std::path::Path, ago: Duration) {
+    let t = std::time::SystemTime::now() - ago;
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap().flatten() {
+                stack.push(e.path());
+            }
+        }
+        std::fs::File::open(&p).unwrap().set_modified(t).unwrap();
+    }
+}
+
+/// A restore killed half-way leaves its staging folder; once it is older than the grace
+/// period, the next start removes it (and a conversion's leftover file), keeps a fresh one, and
+/// the data is as it was before the restore.
+#[tokio::test]
+async fn killed_restore_leaves_no_staging_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut server = start(dir.path(), port);
+    ready(&client, &base).await;
+    let web = json!({"name": "Kept", "uri": "https://example.com", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 10, "mimetype": "webpage", "is_enabled": true, "skip_asset_check": true});
+    let res = client
+        .post(format!("{base}/api/v2/assets"))
+        .json(&web)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let before: Value = client
+        .get(format!("{base}/api/v2/assets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    // A restore whose upload stops half-way: 300 KB arrive, the rest never does.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    tx.send(Ok(vec![7u8; 300_000])).await.unwrap();
+    let body =
+        reqwest::Body::wrap_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let form = reqwest::multipart::Form::new().part(
+        "backup_upload",
+        reqwest::multipart::Part::stream(body).file_name("backup.tar.gz"),
+    );
+    let request = tokio::spawn(
+        client
+            .post(format!("{base}/api/v2/recover"))
+            .multipart(form)
+            .send(),
+    );
+    let tmp = dir.path().join("tmp");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let staging = loop {
+        let found = std::fs::read_dir(&tmp).ok().and_then(|d| {
+            d.flatten().map(|e| e.path()).find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("recover-")
+            })
+        });
+        if let Some(p) = found
+            && std::fs::metadata(p.join("upload.tar.gz")).is_ok_and(|m| m.len() >= 300_000)
+        {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no staging folder");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    server.kill().unwrap();
+    server.wait().unwrap();
+    drop(tx);
+    let _ = request.await;
+    assert!(
+        staging.join("upload.tar.gz").exists(),
+        "kill -9 leaves the staging folder"
+    );
+
+    // An hour and more later (and a conversion's file from the same crash): restart.
+    age(&staging, Duration::from_secs(2 * 3600));
+    let conversion = tmp.join("abcd-0123456789abcdef0123456789abcdef.mp4");
+    std::fs::write(&conversion, vec![0u8; 1000]).unwrap();
+    age(&conversion, Duration::from_secs(2 * 3600));
+    let fresh = tmp.join("recover-ffffffffffffffffffffffffffffffff");
+    std::fs::create_dir_all(&fresh).unwrap();
+    std::fs::write(fresh.join("upload.tar.gz"), b"x").unwrap();
+    let mut server = start(dir.path(), port);
+    ready(&client, &base).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while staging.exists() || conversion.exists() {
+        assert!(Instant::now() < deadline, "stale working files still there");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(fresh.join("upload.tar.gz").exists(), "a fresh folder stays");
+    let after: Value = client
+        .get(format!("{base}/api/v2/assets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after, before, "nothing was half-restored");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

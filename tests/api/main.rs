@@ -9,6 +9,7 @@ mod cloud;
 mod concurrency;
 mod crash;
 mod device_auth;
+mod disk;
 mod foundation;
 mod jobs;
 mod legacy_assets;

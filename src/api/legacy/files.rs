@@ -13,6 +13,7 @@ use crate::events::Event;
 use crate::host;
 use crate::services::{backup, quota, uploads};
 use crate::storage::Storage;
+use crate::storage::scratch::Scratch;
 
 /// Largest file the Anthias `content` endpoint inlines as base64 (it holds the file, its
 /// base64 and the JSON in memory at once: ~3.5× this per request).
@@ -53,6 +54,17 @@ fn guess_extension(mime: &str, name: &str) -> String {
         .map(|i| name[i..].to_ascii_lowercase())
         .filter(|e| crate::services::content::valid_ext(e))
         .unwrap_or_default()
+}
+
+/// The request's declared length, if any.
+fn content_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn is_multipart(req: &HttpRequest) -> bool {
@@ -158,7 +170,7 @@ pub async fn file_asset(
             })?;
         let chunk = match range {
             Some((s, e, t)) => uploads::Chunk::range(s, e, t),
-            None => uploads::Chunk::whole(),
+            None => uploads::Chunk::whole(content_length(&req)),
         };
         let storage = &dev.state.storage;
         let written =
@@ -171,8 +183,8 @@ pub async fn file_asset(
                     "Chunk length does not match the declared range.",
                 ));
             }
-            Err(e @ uploads::UploadError::DiskFull) => {
-                return Err(LegacyError::detail(507, e.to_string()));
+            Err(e @ (uploads::UploadError::DiskFull | uploads::UploadError::NoRoom(_))) => {
+                return Err(LegacyError::error(507, e.to_string()));
             }
             Err(uploads::UploadError::Interrupted(e)) => {
                 return Err(LegacyError::detail(
@@ -317,17 +329,12 @@ pub async fn recover(
     if !is_multipart(&req) {
         return Err(missing());
     }
-    let work = dev
-        .state
-        .config
-        .data_dir
-        .join("tmp")
-        .join(format!("recover-{}", uuid::Uuid::new_v4().simple()));
-    tokio::fs::create_dir_all(&work)
+    // Locked while the restore runs and removed after it, or by the collector after a crash.
+    let work = Scratch::create(&dev.state.config.tmp_dir(), "recover")
         .await
         .map_err(|e| LegacyError::error(500, format!("cannot stage the backup: {e}")))?;
-    let result = recover_into(&dev, req, payload, &work).await;
-    let _ = tokio::fs::remove_dir_all(&work).await;
+    let result = recover_into(&dev, req, payload, work.path()).await;
+    work.remove().await;
     result
 }
 
@@ -339,6 +346,13 @@ async fn recover_into(
 ) -> Result<HttpResponse, LegacyError> {
     use tokio::io::AsyncWriteExt;
     let archive = work.join("upload.tar.gz");
+    // The archive itself lands in the staging folder: refused before it is read when its
+    // declared length cannot fit, cut off when the bytes counted do not.
+    let mut room = dev.state.storage.disk().room(&[work]);
+    let no_room = |short| LegacyError::from(crate::error::Error::InsufficientStorage(short));
+    if let Some(len) = content_length(&req) {
+        room.check(len).map_err(no_room)?;
+    }
     let mut form = Multipart::new(req.headers(), payload);
     let mut got = false;
     while let Some(field) = form.next().await {
@@ -376,9 +390,13 @@ async fn recover_into(
                     ),
                 ));
             }
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| LegacyError::error(500, format!("cannot stage the backup: {e}")))?;
+            room.take(chunk.len() as u64).map_err(no_room)?;
+            if let Err(e) = file.write_all(&chunk).await {
+                return Err(match e.kind() {
+                    std::io::ErrorKind::StorageFull => no_room(room.exhausted(size)),
+                    _ => LegacyError::error(500, format!("cannot stage the backup: {e}")),
+                });
+            }
         }
         file.flush()
             .await
