@@ -34,6 +34,9 @@ pub struct Shortfall {
     pub needed: u64,
     pub free: u64,
     pub reserve: u64,
+    /// The need was found by counting the bytes as they came (nothing, or too little, was
+    /// declared): it is only known to be more than what fits.
+    pub counted: bool,
 }
 
 impl Shortfall {
@@ -45,11 +48,22 @@ impl Shortfall {
 
 impl std::fmt::Display for Shortfall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let usable = host::filesizeformat(self.usable());
+        if self.counted {
+            write!(
+                f,
+                "Not enough disk space: this needs more than the {usable} that can be used"
+            )?;
+        } else {
+            write!(
+                f,
+                "Not enough disk space: this needs at least {} but only {usable} can be used",
+                host::filesizeformat(self.needed),
+            )?;
+        }
         write!(
             f,
-            "Not enough disk space: this needs at least {} but only {} can be used ({} free, {} kept in reserve). Free up space, for example by deleting unused assets, and try again.",
-            host::filesizeformat(self.needed),
-            host::filesizeformat(self.usable()),
+            " ({} free, {} kept in reserve). Free up space, for example by deleting unused assets, and try again.",
             host::filesizeformat(self.free),
             host::filesizeformat(self.reserve),
         )
@@ -162,6 +176,7 @@ impl Place {
             needed,
             free: self.free,
             reserve: self.reserve,
+            counted: false,
         };
         if needed > shortfall.usable() {
             Err(shortfall)
@@ -201,7 +216,8 @@ impl Room {
     /// Counts `n` bytes about to be written; refuses once they no longer fit, or once the disk
     /// has been filled into its reserve by someone else meanwhile.
     pub fn take(&mut self, n: u64) -> Result<(), Shortfall> {
-        self.check(n)?;
+        self.check(n)
+            .map_err(|s| Shortfall { counted: true, ..s })?;
         self.taken += n;
         self.since_probe += n;
         if self.since_probe >= PROBE_EVERY {
@@ -234,6 +250,7 @@ impl Room {
                 .and_then(|p| Some(self.disk.as_ref()?.probe(&p.path)?.0))
                 .unwrap_or(0),
             reserve: place.map_or(0, |p| p.reserve),
+            counted: true,
         }
     }
 
@@ -249,6 +266,7 @@ impl Room {
                     needed: n.saturating_mul(p.copies),
                     free,
                     reserve: p.reserve,
+                    counted: true,
                 });
             }
         }
@@ -283,13 +301,15 @@ mod tests {
             Shortfall {
                 needed: 15 * MIB + 1,
                 free: 16 * MIB,
-                reserve: MIB
+                reserve: MIB,
+                counted: false,
             }
         );
         // Counting: 10 MiB fits, 6 more do not, whatever was declared.
         room.take(10 * MIB).unwrap();
         assert_eq!(room.taken(), 10 * MIB);
-        assert_eq!(room.take(6 * MIB).unwrap_err().needed, 16 * MIB);
+        let counted = room.take(6 * MIB).unwrap_err();
+        assert_eq!((counted.needed, counted.counted), (16 * MIB, true));
         assert_eq!(room.taken(), 10 * MIB, "a refused write is not counted");
         room.take(5 * MIB).unwrap();
         assert_eq!(room.allowance(), Some(0));
@@ -336,13 +356,17 @@ mod tests {
             needed: 64 * MIB,
             free: 16 * MIB,
             reserve: MIB,
+            counted: false,
         };
         let text = s.to_string().replace('\u{a0}', " ");
-        assert!(text.contains("needs at least 64.0 MB"), "{text}");
-        assert!(text.contains("only 15.0 MB can be used"), "{text}");
-        assert!(
-            text.contains("16.0 MB free, 1.0 MB kept in reserve"),
-            "{text}"
+        assert_eq!(
+            text,
+            "Not enough disk space: this needs at least 64.0 MB but only 15.0 MB can be used (16.0 MB free, 1.0 MB kept in reserve). Free up space, for example by deleting unused assets, and try again."
+        );
+        let counted = Shortfall { counted: true, ..s };
+        assert_eq!(
+            counted.to_string().replace('\u{a0}', " "),
+            "Not enough disk space: this needs more than the 15.0 MB that can be used (16.0 MB free, 1.0 MB kept in reserve). Free up space, for example by deleting unused assets, and try again."
         );
     }
 }
