@@ -239,6 +239,9 @@ mod tests {
         assert_eq!(check_address(Kind::Image, "http://"), Err(Malformed));
         assert!(check_address(Kind::YouTube, "https://www.youtube.com/watch?v=x").is_ok());
         assert!(check_address(Kind::YouTube, "https://youtu.be/x").is_ok());
+        assert!(check_address(Kind::YouTube, "ftp://youtube.com/x").is_err());
+        assert_eq!(check_address(Kind::Webpage, "ftp://x.y/z"), Err(Scheme));
+        assert!(check_address(Kind::Video, "rtsp://192.0.2.10/stream").is_ok());
         assert_eq!(
             check_address(Kind::YouTube, "https://vimeo.com/1"),
             Err(NotYouTube)

@@ -14,7 +14,6 @@ use crate::tenancy::TenantScope;
 /// The user agent Anthias sends, so that sites answer the same.
 const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/538.15 (KHTML, like Gecko) Version/8.0 Safari/538.15";
 const INVALID_PATH: &str = "Invalid file path. Failed to add asset.";
-const INVALID_URL: &str = "Invalid URL. Failed to add asset.";
 
 /// A local path in `uri`, resolved.
 #[derive(Debug)]
@@ -83,55 +82,6 @@ pub fn valid_ext(ext: &str) -> bool {
             .is_some_and(|m| {
                 (m.starts_with("image/") && m != "image/svg+xml") || m.starts_with("video/")
             })
-}
-
-/// Upstream `validate_url`: http, https or rtsp with a host.
-pub fn check_url(uri: &str) -> Result<Url, Error> {
-    let url = Url::parse(uri).map_err(|_| Error::invalid("uri", INVALID_URL))?;
-    let has_host = url.host_str().is_some_and(|h| !h.is_empty());
-    if !matches!(url.scheme(), "http" | "https" | "rtsp") || !has_host {
-        return Err(Error::invalid("uri", INVALID_URL));
-    }
-    Ok(url)
-}
-
-/// The extension of an http(s) URL whose path names a video file (upstream downloads those
-/// instead of streaming them).
-pub fn remote_video_ext(uri: &str) -> Option<String> {
-    let url = Url::parse(uri).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
-    let last = url.path_segments()?.next_back()?.to_ascii_lowercase();
-    let ext = last.rfind('.').map(|i| last[i..].to_string())?;
-    [".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v", ".ogv"]
-        .contains(&ext.as_str())
-        .then_some(ext)
-}
-
-/// A `youtube_asset` must point at YouTube.
-pub fn check_youtube_uri(uri: &str) -> Result<(), Error> {
-    let ok = Url::parse(uri).is_ok_and(|u| {
-        matches!(u.scheme(), "http" | "https")
-            && matches!(
-                u.host_str(),
-                Some(
-                    "youtube.com"
-                        | "www.youtube.com"
-                        | "m.youtube.com"
-                        | "music.youtube.com"
-                        | "youtu.be"
-                )
-            )
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "uri",
-            "A youtube_asset URI must point at a YouTube URL.",
-        ))
-    }
 }
 
 /// Outcome of a reachability check.
@@ -433,27 +383,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_like_upstream() {
-        for ok in [
-            "http://example.com",
-            "https://a.b/c?d",
-            "rtsp://192.0.2.10/stream",
-        ] {
-            assert!(check_url(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "ftp://x.y/z",
-            "http://",
-            "rtmp://x/y",
-            "hello",
-            "",
-            "file:///etc/passwd",
-        ] {
-            assert!(check_url(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn ssrf_guard() {
         for private in [
             "127.0.0.1",
@@ -489,13 +418,5 @@ mod tests {
                 && !valid_ext(".")
         );
         assert!(!valid_ext(".html") && !valid_ext(".svg") && !valid_ext(".exe"));
-    }
-
-    #[test]
-    fn youtube_hosts() {
-        assert!(check_youtube_uri("https://www.youtube.com/watch?v=x").is_ok());
-        assert!(check_youtube_uri("https://youtu.be/x").is_ok());
-        assert!(check_youtube_uri("https://vimeo.com/x").is_err());
-        assert!(check_youtube_uri("ftp://youtube.com/x").is_err());
     }
 }
