@@ -77,9 +77,13 @@ ensure_s3() {
   fi
   local dir="$SIGNATE_SVC_DIR/s3"
   mkdir -p "$dir/data/$SIGNATE_TEST_S3_BUCKET"
+  # Started from its own folder: it outlives this shell, and a checkout that is removed later
+  # (CI clones) must not pull its working directory away from under it.
+  pushd "$dir" >/dev/null
   nohup s3s-fs --host 127.0.0.1 --port "$port" --access-key testkey --secret-key testsecret \
     "$dir/data" >"$dir/s3.log" 2>&1 &
   echo $! >"$dir/s3.pid"
+  popd >/dev/null
   for _ in $(seq 1 100); do
     curl -s -o /dev/null "$SIGNATE_TEST_S3_ENDPOINT/" 2>/dev/null && { echo "services: S3 at $SIGNATE_TEST_S3_ENDPOINT"; return 0; }
     sleep 0.1
