@@ -111,13 +111,13 @@ impl Device {
 
     /// The use-case context of this request.
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx {
-            core: &self.state.core,
-            scope: self.scope.clone(),
-            settings: self.settings.clone(),
+        Ctx::new(
+            &self.state.core,
+            self.scope.clone(),
+            Some(self.settings.clone()),
             #[cfg(feature = "cloud")]
-            actor: self.actor.clone(),
-        }
+            self.actor.clone(),
+        )
     }
 
     /// One of the tenant's assets, or DRF's 404.
@@ -275,7 +275,6 @@ fn legacy_permission(method: &Method, pattern: Option<&str>) -> Result<Permissio
 pub struct Allowed<P> {
     pub state: web::Data<AppState>,
     pub authed: Authed,
-    settings: Arc<DeviceSettings>,
     _permission: PhantomData<P>,
 }
 
@@ -283,12 +282,12 @@ pub struct Allowed<P> {
 impl<P> Allowed<P> {
     /// The use-case context: the credential's tenant, acting as its holder.
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx {
-            core: &self.state.core,
-            scope: self.authed.scope.clone(),
-            settings: self.settings.clone(),
-            actor: Some(self.authed.actor.clone()),
-        }
+        Ctx::new(
+            &self.state.core,
+            self.authed.scope.clone(),
+            None,
+            Some(self.authed.actor.clone()),
+        )
     }
 }
 
@@ -303,11 +302,9 @@ impl<P: Required> FromRequest for Allowed<P> {
             let state = cloud_state(&req)?;
             let authed =
                 principal::authenticate(&state, &req, Some(P::PERMISSION.as_str())).await?;
-            let settings = state.settings(&authed.scope).await?;
             Ok(Allowed {
                 state,
                 authed,
-                settings,
                 _permission: PhantomData,
             })
         })

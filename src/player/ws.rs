@@ -41,10 +41,9 @@ async fn with_asset(state: &crate::app::AppState, tenant: &str, event: &Event) -
         return frame(event);
     };
     let scope = crate::tenancy::TenantScope::new(tenant);
-    let found = match state.ctx(&scope).await {
-        Ok(ctx) => crate::services::assets::get(&ctx, id).await.ok(),
-        Err(_) => None,
-    };
+    let found = crate::services::assets::get(&state.ctx(&scope), id)
+        .await
+        .ok();
     match found.as_ref().and_then(super::playlist::item) {
         Some(item) => json!({"type": "command", "command": command, "asset": item}).to_string(),
         None => frame(event),

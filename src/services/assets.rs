@@ -497,7 +497,7 @@ pub async fn create(ctx: &Ctx<'_>, dialect: Dialect, changes: Changes) -> Result
         && !a.skip_asset_check
         && dialect.checks_remote_content()
     {
-        let verify = ctx.settings.verify_ssl && !a.skip_ssl_verify;
+        let verify = ctx.settings().await?.verify_ssl && !a.skip_ssl_verify;
         match content::check_reachable(&uri, verify, core.config.allow_private_urls).await {
             content::Reach::Reachable => {
                 a.is_reachable = true;
@@ -552,7 +552,7 @@ pub async fn create(ctx: &Ctx<'_>, dialect: Dialect, changes: Changes) -> Result
             .or(Some(0));
     }
 
-    let (row, tz, audit) = (a, ctx.tz(), ctx.audit());
+    let (row, tz, audit) = (a, ctx.tz().await?, ctx.audit());
     let saved = ctx
         .write(move |c, scope| {
             let mut row = row;
@@ -622,7 +622,7 @@ pub async fn update(
             "A YouTube link is downloaded when an asset is made; create a new asset with it.",
         ));
     }
-    let (id, tz, audit) = (id.to_string(), ctx.tz(), ctx.audit());
+    let (id, tz, audit) = (id.to_string(), ctx.tz().await?, ctx.audit());
     let saved = ctx
         .write(move |c, scope| {
             if dialect.reindexes() {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono_tz::Tz;
+use tokio::sync::OnceCell;
 
 use crate::config::{Config, Mode};
 use crate::db::{AnyConnection, Db};
@@ -102,14 +103,14 @@ impl Core {
     }
 
     /// A context acting in `scope` for nobody in particular (jobs, the device's own player).
-    pub async fn ctx(&self, scope: &TenantScope) -> Result<Ctx<'_>, Error> {
-        Ok(Ctx {
-            core: self,
-            scope: scope.clone(),
-            settings: self.settings(scope).await?,
+    pub fn ctx(&self, scope: &TenantScope) -> Ctx<'_> {
+        Ctx::new(
+            self,
+            scope.clone(),
+            None,
             #[cfg(feature = "cloud")]
-            actor: None,
-        })
+            None,
+        )
     }
 
     fn cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<DeviceSettings>>> {
@@ -130,16 +131,42 @@ impl Core {
 pub struct Ctx<'a> {
     pub core: &'a Core,
     pub scope: TenantScope,
-    pub settings: Arc<DeviceSettings>,
+    /// Read on first use: in cloud mode settings come from the database, and most use cases
+    /// (members, keys, the audit log) never need them.
+    settings: OnceCell<Arc<DeviceSettings>>,
     /// The signed-in user or API key (cloud); `None` for the device and for jobs.
     #[cfg(feature = "cloud")]
     pub actor: Option<Actor>,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context in `scope`; `settings` when the caller already holds them.
+    pub fn new(
+        core: &'a Core,
+        scope: TenantScope,
+        settings: Option<Arc<DeviceSettings>>,
+        #[cfg(feature = "cloud")] actor: Option<Actor>,
+    ) -> Ctx<'a> {
+        Ctx {
+            core,
+            scope,
+            settings: OnceCell::new_with(settings),
+            #[cfg(feature = "cloud")]
+            actor,
+        }
+    }
+
+    /// The tenant's device settings (read once per context).
+    pub async fn settings(&self) -> Result<Arc<DeviceSettings>, Error> {
+        self.settings
+            .get_or_try_init(|| self.core.settings(&self.scope))
+            .await
+            .cloned()
+    }
+
     /// The tenant's time zone (its `timezone` setting), in which schedules are judged.
-    pub fn tz(&self) -> Tz {
-        self.settings.tz()
+    pub async fn tz(&self) -> Result<Tz, Error> {
+        Ok(self.settings().await?.tz())
     }
 
     pub fn tenant_id(&self) -> &str {

@@ -151,7 +151,7 @@ async fn list(
         Some((id, a)) if rows.len() > limit => Some(next_cursor(&ordering, key, *id, a)),
         _ => None,
     };
-    let zone = ctx.tz();
+    let zone = ctx.tz().await?;
     let items = page
         .iter()
         .map(|(_, a)| views::Asset::new(a, zone))
@@ -394,14 +394,14 @@ async fn create(
     let changes = parse_input(&body, true)?;
     let ctx = allowed.ctx();
     let saved = assets::create(&ctx, Dialect::V3, changes).await?;
-    Ok(HttpResponse::Created().json(views::Asset::new(&saved, ctx.tz())))
+    Ok(HttpResponse::Created().json(views::Asset::new(&saved, ctx.tz().await?)))
 }
 
 /// `GET /api/v3/assets/{id}`
 async fn get(allowed: Allowed<perm::AssetsView>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let ctx = allowed.ctx();
     let a = assets::get(&ctx, &id).await.map_err(not_found)?;
-    Ok(HttpResponse::Ok().json(views::Asset::new(&a, ctx.tz())))
+    Ok(HttpResponse::Ok().json(views::Asset::new(&a, ctx.tz().await?)))
 }
 
 /// `PATCH /api/v3/assets/{id}`
@@ -415,7 +415,7 @@ async fn update(
     let saved = assets::update(&ctx, Dialect::V3, &id, changes)
         .await
         .map_err(not_found)?;
-    Ok(HttpResponse::Ok().json(views::Asset::new(&saved, ctx.tz())))
+    Ok(HttpResponse::Ok().json(views::Asset::new(&saved, ctx.tz().await?)))
 }
 
 /// `DELETE /api/v3/assets/{id}`: the row (with its share links), then its files.
@@ -492,7 +492,7 @@ async fn duplicate(
 ) -> ApiResult<HttpResponse> {
     let ctx = allowed.ctx();
     let saved = assets::duplicate(&ctx, &id).await.map_err(not_found)?;
-    Ok(HttpResponse::Created().json(views::Asset::new(&saved, ctx.tz())))
+    Ok(HttpResponse::Created().json(views::Asset::new(&saved, ctx.tz().await?)))
 }
 
 /// v3's wording of a missing asset.
