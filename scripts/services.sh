@@ -162,6 +162,46 @@ ensure_maildev() {
   return 1
 }
 
+# Redis: the event bus between instances (the two-instance screens test). A running server on
+# 127.0.0.1:6379 is used as it is; otherwise Debian's redis-server is installed and started on
+# its own port, with no persistence.
+ensure_redis() {
+  local port=51379
+  if command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+    export SIGNATE_TEST_REDIS_URL="redis://127.0.0.1:6379/0"
+    echo "services: Redis already answering at $SIGNATE_TEST_REDIS_URL"
+    return 0
+  fi
+  export SIGNATE_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+  if command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+    echo "services: Redis already answering at $SIGNATE_TEST_REDIS_URL"
+    return 0
+  fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "services: installing redis-server"
+    _apt_install redis-server redis-tools || return 1
+  fi
+  local log="$SIGNATE_SVC_DIR/redis.log"
+  mkdir -p "$SIGNATE_SVC_DIR"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+    --logfile "$log" --dir "$SIGNATE_SVC_DIR" >/dev/null || {
+    echo "services: redis-server did not start; end of $log:" >&2
+    tail -n 20 "$log" >&2
+    return 1
+  }
+  local deadline=$((SECONDS + 20))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+      echo "services: Redis at $SIGNATE_TEST_REDIS_URL"
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "services: Redis did not answer within 20 s; end of $log:" >&2
+  tail -n 20 "$log" >&2
+  return 1
+}
+
 # ffmpeg/ffprobe: video durations and preview frames (the server works without them; the tests
 # check what they add).
 ensure_ffmpeg() {
@@ -192,4 +232,51 @@ ensure_schemathesis() {
   rm -rf "$dir"
   python3 -m venv "$dir" && "$dir/bin/pip" install -q "schemathesis==$version" ||
     { echo "services: pip install schemathesis==$version failed" >&2; return 1; }
+}
+
+# A local Stripe for the billing tests: localstripe (PyPI, pinned) in a virtualenv of its own,
+# run by scripts/stripe/standin.py on 127.0.0.1:51420 with the routes it lacks (Checkout, the
+# Billing Portal, meter events). It keeps its state in memory: a restart starts empty.
+_stripe_ok() { curl -sf -m 2 -u "$SIGNATE_TEST_STRIPE_KEY:" "$SIGNATE_TEST_STRIPE_URL/v1/customers" >/dev/null 2>&1; }
+
+ensure_stripe() {
+  local version=1.15.10 port=51420 dir="$SIGNATE_SVC_DIR/stripe"
+  local standin
+  standin="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/stripe/standin.py"
+  export SIGNATE_TEST_STRIPE_URL="http://127.0.0.1:$port" SIGNATE_TEST_STRIPE_KEY=sk_test_signate
+  if _stripe_ok; then
+    echo "services: Stripe stand-in already answering at $SIGNATE_TEST_STRIPE_URL"
+    return 0
+  fi
+  if [ "$("$dir/bin/python" -c 'import importlib.metadata as m; print(m.version("localstripe"))' 2>/dev/null)" != "$version" ]; then
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+      echo "services: installing python3-venv"
+      _apt_install python3-venv python3-pip || return 1
+    fi
+    echo "services: installing localstripe $version (once per machine)"
+    rm -rf "$dir"
+    python3 -m venv "$dir" && "$dir/bin/pip" install -q "localstripe==$version" ||
+      { echo "services: pip install localstripe==$version failed" >&2; return 1; }
+  fi
+  local log="$SIGNATE_SVC_DIR/stripe.log" pidfile="$SIGNATE_SVC_DIR/stripe.pid"
+  rm -f "$pidfile"
+  # As MailDev: detached, so it outlives this shell, and started from its own folder, so a
+  # checkout removed later (CI clones) does not pull its working directory away.
+  local detach=()
+  command -v setsid >/dev/null 2>&1 && detach=(setsid)
+  "${detach[@]}" nohup sh -c 'echo $$ >"$1"; cd "$2" && shift 2 && exec "$@"' sh "$pidfile" "$dir" \
+    "$dir/bin/python" "$standin" "$port" >"$log" 2>&1 </dev/null &
+  local deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    _stripe_ok && { echo "services: Stripe stand-in at $SIGNATE_TEST_STRIPE_URL"; return 0; }
+    if [ -s "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "services: the Stripe stand-in exited; end of $log:" >&2
+      tail -n 20 "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "services: the Stripe stand-in did not answer within 30 s; end of $log:" >&2
+  tail -n 20 "$log" >&2
+  return 1
 }

@@ -23,6 +23,10 @@ pub struct AppState {
     /// Device mode: the one tenant. Cloud mode resolves the tenant per request instead.
     pub device_tenant: Option<TenantScope>,
     pub now_playing: NowPlaying,
+    /// The screens connected to this instance.
+    pub hub: Arc<crate::player::hub::Hub>,
+    /// Screens' heartbeats, written in batches.
+    pub heartbeats: Arc<crate::services::screens::Heartbeats>,
     pub basic_auth: BasicAuth,
     pub sessions: crate::auth::session::Sessions,
     /// Rendered legacy asset lists (see `api::legacy::cache`).
@@ -48,6 +52,7 @@ pub struct Started {
 /// serving. Logs one line saying where it listens and what it uses.
 pub async fn start(config: Config) -> Result<Started, Error> {
     let began = Instant::now();
+    crate::host::mark_started();
     let cfg = config.clone();
     let (db, storage) = tokio::task::spawn_blocking(move || {
         Ok::<_, Error>((Db::connect(&cfg)?, Storage::from_config(&cfg)?))
@@ -76,18 +81,42 @@ pub async fn start(config: Config) -> Result<Started, Error> {
     // Port 0 means "any free port": record the one the system gave.
     let mut config = config;
     config.listen = addr;
-    let core = Arc::new(Core::new(
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+    let mut core = Core::new(
         config,
         db,
         storage,
         #[cfg(feature = "cloud")]
         cloud,
-    ));
+    );
+    if let Some(url) = core
+        .config
+        .redis
+        .url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+    {
+        #[cfg(feature = "redis")]
+        core.events
+            .connect_redis(&url)
+            .await
+            .map_err(Error::Startup)?;
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = url;
+            return Err(Error::Startup(
+                "redis.url is set but this build has no `redis` feature".into(),
+            ));
+        }
+    }
+    let core = Arc::new(core);
     let basic_auth = BasicAuth::new(&core.config.basic_auth);
     let state = web::Data::new(AppState {
         core,
         device_tenant,
         now_playing: NowPlaying::default(),
+        hub: Default::default(),
+        heartbeats: Default::default(),
         basic_auth,
         sessions: Default::default(),
         legacy_lists: Default::default(),
@@ -95,6 +124,8 @@ pub async fn start(config: Config) -> Result<Started, Error> {
     crate::jobs::spawn_worker(state.core.clone());
     crate::services::gc::spawn_periodic(state.core.clone());
     crate::player::power::spawn(state.core.clone(), state.device_tenant.clone());
+    state.hub.clone().spawn(state.core.clone());
+    crate::services::screens::spawn_flusher(state.heartbeats.clone(), state.core.clone());
     let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()
@@ -140,5 +171,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::api::session::routes);
     #[cfg(feature = "cloud")]
     cfg.configure(crate::api::v3::routes);
+    #[cfg(not(feature = "cloud"))]
+    cfg.configure(crate::api::screens::device_routes);
     cfg.default_service(web::to(crate::web::serve));
 }

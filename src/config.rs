@@ -129,6 +129,224 @@ impl Default for BasicAuthConfig {
     }
 }
 
+/// Screens: pairing by code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScreensConfig {
+    /// Pairing codes one client address may ask for in 10 minutes. Generous: a room of screens
+    /// behind one NAT pairs at once, and each asks again every 10 minutes until claimed.
+    pub pairings_per_address: u32,
+}
+
+impl Default for ScreensConfig {
+    fn default() -> Self {
+        ScreensConfig {
+            pairings_per_address: 120,
+        }
+    }
+}
+
+/// Several instances behind a load balancer share events through Redis.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RedisConfig {
+    /// `redis://host:6379/0` (optionally `redis://:password@host:6379/0`); none: this
+    /// instance works alone.
+    pub url: Option<String>,
+}
+
+/// Cloud mode: plans and Stripe (issue 17). With no plans, a tenant's limits are the ones
+/// stored on its row (as before billing); with plans, they come from its plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BillingConfig {
+    /// The plans, by name (`SIGNATE_BILLING__PLANS__PRO__PRICE_ID=price_…`).
+    pub plans: std::collections::BTreeMap<String, PlanConfig>,
+    /// The plan of a tenant with no live subscription; must be one of `plans`.
+    pub free_plan: String,
+    /// Days of free trial a tenant's first checkout starts with (0: none).
+    pub trial_days: u32,
+    /// Days a failed payment is forgiven before the tenant has the free plan's limits.
+    pub grace_days: u32,
+    /// Stripe's secret API key (`sk_live_…`, `sk_test_…`); empty: no checkout or portal.
+    pub stripe_secret_key: String,
+    /// The signing secret of the `/webhooks/stripe` endpoint (`whsec_…`).
+    pub webhook_secret: String,
+    /// Where the Stripe API is (tests point it at a local stand-in).
+    pub api_base: String,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        BillingConfig {
+            plans: Default::default(),
+            free_plan: "free".into(),
+            trial_days: 0,
+            grace_days: 7,
+            stripe_secret_key: String::new(),
+            webhook_secret: String::new(),
+            api_base: "https://api.stripe.com".into(),
+        }
+    }
+}
+
+/// One plan: its Stripe Price, its price for display, its limits, its features.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlanConfig {
+    /// The Stripe Price (`price_…`) a subscription to this plan carries; none for the free plan.
+    pub price_id: Option<String>,
+    /// For display: minor units per interval (2900 = 29.00).
+    pub amount: i64,
+    pub currency: String,
+    pub interval: String,
+    pub max_devices: i64,
+    pub max_users: i64,
+    /// Bytes; 0: unlimited.
+    pub storage_quota_bytes: i64,
+    /// Feature names, as a list or comma-separated (`layouts,api`).
+    #[serde(deserialize_with = "list_or_commas")]
+    pub features: Vec<String>,
+    /// What is reported to Stripe as usage: `screens` (active screens in the month).
+    pub metered: Option<String>,
+    /// The Stripe Billing Meter's event name metered usage is sent as.
+    pub meter_event: String,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        PlanConfig {
+            price_id: None,
+            amount: 0,
+            currency: "usd".into(),
+            interval: "month".into(),
+            max_devices: 5,
+            max_users: 10,
+            storage_quota_bytes: 10 * 1024 * 1024 * 1024,
+            features: Vec::new(),
+            metered: None,
+            meter_event: "signate_active_screens".into(),
+        }
+    }
+}
+
+/// A list given as a list, or as one comma-separated string (the form an environment
+/// variable takes).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(l) => l,
+        Either::Text(t) => t
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+    })
+}
+
+impl BillingConfig {
+    /// The plans as the billing rules take them; none when no plans are configured.
+    pub fn catalogue(&self) -> Option<crate::domain::billing::Catalogue> {
+        use crate::domain::billing::{Catalogue, Limits, Plan};
+        if self.plans.is_empty() {
+            return None;
+        }
+        let plans = self
+            .plans
+            .iter()
+            .map(|(name, p)| Plan {
+                name: name.to_ascii_lowercase(),
+                price_id: p.price_id.clone().filter(|s| !s.is_empty()),
+                amount: p.amount,
+                currency: p.currency.to_ascii_lowercase(),
+                interval: p.interval.clone(),
+                limits: Limits {
+                    max_devices: p.max_devices,
+                    max_users: p.max_users,
+                    storage_quota_bytes: p.storage_quota_bytes,
+                },
+                features: p.features.clone(),
+                metered: p.metered.clone().filter(|s| !s.is_empty()),
+            })
+            .collect();
+        Some(Catalogue::new(plans, &self.free_plan.to_ascii_lowercase()))
+    }
+
+    /// Whether checkout and the portal can be offered.
+    pub fn stripe_enabled(&self) -> bool {
+        !self.stripe_secret_key.is_empty() && !self.plans.is_empty()
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.plans.is_empty() {
+            if !self.stripe_secret_key.is_empty() {
+                return Err(ConfigError(
+                    "key `billing.plans`: `billing.stripe_secret_key` is set but no plan is \
+                     (e.g. SIGNATE_BILLING__PLANS__PRO__PRICE_ID=price_…)"
+                        .into(),
+                ));
+            }
+            return Ok(());
+        }
+        let free = self.free_plan.to_ascii_lowercase();
+        if !self.plans.keys().any(|k| k.to_ascii_lowercase() == free) {
+            return Err(ConfigError(format!(
+                "key `billing.free_plan`: {:?} is not one of the plans ({})",
+                self.free_plan,
+                self.plans.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let mut prices = std::collections::HashSet::new();
+        for (name, p) in &self.plans {
+            let key = |k: &str| format!("key `billing.plans.{name}.{k}`");
+            if p.max_devices < 0 || p.max_users < 1 || p.storage_quota_bytes < 0 {
+                return Err(ConfigError(format!(
+                    "{}: limits cannot be negative and a plan has at least one user",
+                    key("max_users")
+                )));
+            }
+            if let Some(m) = &p.metered
+                && !m.is_empty()
+                && m != "screens"
+            {
+                return Err(ConfigError(format!(
+                    "{}: {m:?} cannot be metered; the one metered quantity is \"screens\"",
+                    key("metered")
+                )));
+            }
+            if let Some(price) = p.price_id.as_deref().filter(|s| !s.is_empty())
+                && !prices.insert(price.to_string())
+            {
+                return Err(ConfigError(format!(
+                    "{}: {price} is the price of another plan too",
+                    key("price_id")
+                )));
+            }
+        }
+        if !self.stripe_secret_key.is_empty() {
+            if self.webhook_secret.is_empty() {
+                return Err(ConfigError(
+                    "key `billing.webhook_secret`: required with `billing.stripe_secret_key` \
+                     (the whsec_… secret of the endpoint <public_url>/webhooks/stripe)"
+                        .into(),
+                ));
+            }
+            if !(self.api_base.starts_with("https://") || self.api_base.starts_with("http://")) {
+                return Err(ConfigError(
+                    "key `billing.api_base`: needs an http(s):// URL".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Cloud mode: tenants, accounts and tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -225,6 +443,9 @@ pub struct Config {
     pub basic_auth: BasicAuthConfig,
     pub cloud: CloudConfig,
     pub smtp: SmtpConfig,
+    pub screens: ScreensConfig,
+    pub redis: RedisConfig,
+    pub billing: BillingConfig,
 }
 
 impl Default for Config {
@@ -250,6 +471,9 @@ impl Default for Config {
             basic_auth: BasicAuthConfig::default(),
             cloud: CloudConfig::default(),
             smtp: SmtpConfig::default(),
+            screens: ScreensConfig::default(),
+            redis: RedisConfig::default(),
+            billing: BillingConfig::default(),
         }
     }
 }
@@ -383,7 +607,7 @@ impl Config {
                     .into(),
             ));
         }
-        Ok(())
+        self.billing.check()
     }
 
     /// Where users reach the service (no trailing slash).

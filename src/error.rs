@@ -4,6 +4,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+/// A plan limit that refused a creation (see [`Error::PlanLimit`]).
+#[derive(Debug)]
+pub struct PlanLimit {
+    /// `max_devices`, `max_users` or `storage_quota_bytes`.
+    pub limit: &'static str,
+    /// The plan whose limits apply now.
+    pub plan: String,
+    /// The cheapest plan that allows what was asked, if any.
+    pub upgrade_plan: Option<String>,
+    pub message: String,
+}
+
 /// Everything that can go wrong below the HTTP layer.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -23,6 +35,13 @@ pub enum Error {
     /// to raise it.
     #[error("{0}")]
     LimitExceeded(String),
+    /// A limit of the tenant's plan would be passed: which limit, the plan, and the cheapest
+    /// plan that lifts it.
+    #[error("{}", .0.message)]
+    PlanLimit(Box<PlanLimit>),
+    /// The payment provider (Stripe) failed or could not be reached; nothing was changed.
+    #[error("{0}")]
+    Upstream(String),
     /// Too many attempts; try again after `retry_after` seconds.
     #[error("{message}")]
     RateLimited { message: String, retry_after: u64 },
@@ -77,7 +96,8 @@ impl Error {
             Error::Invalid { .. } => "invalid",
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
-            Error::LimitExceeded(_) => "limit_exceeded",
+            Error::LimitExceeded(_) | Error::PlanLimit(_) => "limit_exceeded",
+            Error::Upstream(_) => "payment_provider_error",
             Error::RateLimited { .. } => "rate_limited",
             Error::Gone(_) => "gone",
             Error::NotFound(_) => "not_found",
@@ -97,7 +117,10 @@ impl ResponseError for Error {
         match self {
             Error::Invalid { .. } => StatusCode::BAD_REQUEST,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden(_) | Error::LimitExceeded(_) => StatusCode::FORBIDDEN,
+            Error::Forbidden(_) | Error::LimitExceeded(_) | Error::PlanLimit(_) => {
+                StatusCode::FORBIDDEN
+            }
+            Error::Upstream(_) => StatusCode::BAD_GATEWAY,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Gone(_) => StatusCode::GONE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,

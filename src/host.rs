@@ -221,6 +221,22 @@ pub fn is_low_ram(total_mib: u64) -> bool {
 // Uptime
 // ---------------------------------------------------------------------------
 
+/// When this process started serving; set by `app::start`, so the first server's start wins.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Records Signate's start (the machine's uptime says nothing about when Signate restarted).
+pub fn mark_started() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// Seconds since Signate started (since the first call when `mark_started` was never called).
+pub fn process_uptime_seconds() -> f64 {
+    STARTED
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+}
+
 /// Seconds since boot.
 pub fn uptime_seconds() -> Option<f64> {
     parse_uptime(&fs::read_to_string(UPTIME_PATH).ok()?)

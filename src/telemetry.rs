@@ -44,7 +44,11 @@ pub async fn request_context(
     let id = request_id(&req);
     let span = tracing::info_span!("request", id = %id);
     let method = req.method().clone();
-    let path = req.path().to_string();
+    // A pairing's secret is in its path while it waits to be claimed: never in the log.
+    let path = match req.path().split_once("/screens/pair/") {
+        Some((head, _)) => format!("{head}/screens/pair/…"),
+        None => req.path().to_string(),
+    };
     let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = start.elapsed();
     let headers = res.headers_mut();

@@ -145,6 +145,8 @@ impl From<Error> for LegacyError {
             Error::Unauthorized(msg) => LegacyError::detail(401, msg),
             Error::Forbidden(msg) => LegacyError::detail(403, msg),
             Error::LimitExceeded(msg) => LegacyError::limit_exceeded(msg),
+            Error::PlanLimit(l) => LegacyError::limit_exceeded(l.message),
+            Error::Upstream(msg) => LegacyError::error(502, msg),
             Error::RateLimited {
                 message,
                 retry_after,
@@ -198,6 +200,7 @@ impl ResponseError for ApiError {
                 Error::Pool(_) => "The database is unavailable; try again shortly.".to_string(),
                 // Nothing internal in it, and the caller can act on it.
                 Error::InsufficientStorage(short) => short.to_string(),
+                Error::Upstream(msg) => msg.clone(),
                 _ => "Something went wrong on our side; it has been logged.".to_string(),
             }
         } else {
@@ -208,8 +211,17 @@ impl ResponseError for ApiError {
                 code: self.0.code(),
                 message,
                 field: self.0.field().map(str::to_string),
+                limit: None,
+                plan: None,
+                upgrade_plan: None,
             },
         };
+        let mut body = body;
+        if let Error::PlanLimit(l) = &self.0 {
+            body.error.limit = Some(l.limit);
+            body.error.plan = Some(l.plan.clone());
+            body.error.upgrade_plan = l.upgrade_plan.clone();
+        }
         let mut response = HttpResponse::build(status);
         if let Error::RateLimited { retry_after, .. } = &self.0 {
             response.insert_header(("Retry-After", retry_after.to_string()));
@@ -255,4 +267,17 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "cloud", schema(example = "email", nullable = false))]
     pub field: Option<String>,
+    /// Only for `limit_exceeded` from a plan: the limit (`max_devices`, `max_users`,
+    /// `storage_quota_bytes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "cloud", schema(example = "max_devices", nullable = false))]
+    pub limit: Option<&'static str>,
+    /// Only for `limit_exceeded` from a plan: the tenant's plan now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "cloud", schema(example = "free", nullable = false))]
+    pub plan: Option<String>,
+    /// Only for `limit_exceeded` from a plan: the cheapest plan that lifts the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "cloud", schema(example = "pro", nullable = false))]
+    pub upgrade_plan: Option<String>,
 }

@@ -104,6 +104,22 @@ impl Device {
         }
     }
 
+    /// A paired screen of `scope` (its device token was checked by the caller): it acts for
+    /// nobody, and only on the player's routes.
+    pub async fn for_screen(
+        state: web::Data<AppState>,
+        scope: TenantScope,
+    ) -> Result<Device, LegacyError> {
+        let settings = state.settings(&scope).await?;
+        Ok(Device {
+            state,
+            scope,
+            settings,
+            #[cfg(feature = "cloud")]
+            actor: None,
+        })
+    }
+
     /// The device time zone.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.settings.tz()
@@ -268,6 +284,95 @@ fn legacy_permission(method: &Method, pattern: Option<&str>) -> Result<Permissio
         }
     };
     Ok(permission)
+}
+
+/// A request about the fleet of screens (`/api/v3/screens`, `/api/v3/groups`): in cloud mode
+/// a credential holding permission `P` in its tenant (as [`Allowed`]); on a device its
+/// operator (the password when auth is on), who may do everything.
+pub struct Fleet<P> {
+    pub state: web::Data<AppState>,
+    scope: TenantScope,
+    #[cfg(feature = "cloud")]
+    actor: Option<crate::services::context::Actor>,
+    _permission: std::marker::PhantomData<P>,
+}
+
+impl<P> Fleet<P> {
+    /// The use-case context: the tenant, acting as the credential's holder.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx::new(
+            &self.state.core,
+            self.scope.clone(),
+            None,
+            #[cfg(feature = "cloud")]
+            self.actor.clone(),
+        )
+    }
+}
+
+impl<P: crate::domain::permission::Required + 'static> FromRequest for Fleet<P> {
+    type Error = crate::api::error::ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let on_device = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.device_tenant.is_some());
+        #[cfg(feature = "cloud")]
+        if !on_device {
+            let allowed = Allowed::<P>::from_request(&req, payload);
+            return Box::pin(async move {
+                let a = allowed.await?;
+                Ok(Fleet {
+                    state: a.state,
+                    scope: a.authed.scope,
+                    actor: Some(a.authed.actor),
+                    _permission: std::marker::PhantomData,
+                })
+            });
+        }
+        let _ = (payload, on_device);
+        Box::pin(async move {
+            let dev = Device::resolve(&req, true).await.map_err(v3_error)?;
+            Ok(Fleet {
+                state: dev.state,
+                scope: dev.scope,
+                #[cfg(feature = "cloud")]
+                actor: None,
+                _permission: std::marker::PhantomData,
+            })
+        })
+    }
+}
+
+/// A device's refusal (Anthias's body) in v3's shape, keeping its status and words.
+fn v3_error(e: LegacyError) -> crate::api::error::ApiError {
+    let message = ["detail", "error", "message"]
+        .iter()
+        .find_map(|k| e.body.get(*k).and_then(|v| v.as_str()))
+        .unwrap_or("Not allowed.")
+        .to_string();
+    let retry_after = e
+        .headers
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(60);
+    crate::api::error::ApiError(match e.status.as_u16() {
+        401 => crate::error::Error::Unauthorized(message),
+        403 => crate::error::Error::Forbidden(message),
+        429 => crate::error::Error::RateLimited {
+            message,
+            retry_after,
+        },
+        400 => crate::error::Error::Invalid {
+            field: None,
+            message,
+        },
+        404 => crate::error::Error::NotFound(message),
+        _ => crate::error::Error::Internal(message),
+    })
 }
 
 /// An API v3 request whose credential holds permission `P` in its tenant.

@@ -13,11 +13,7 @@ use crate::api::extract::Device;
 use crate::events::Event;
 
 fn message(event: &Event) -> Bytes {
-    let name = match event {
-        Event::ViewerCommand { .. } => "viewer_command",
-        Event::AssetsChanged { .. } => "assets_changed",
-        Event::SettingsChanged { .. } => "settings_changed",
-    };
+    let name = event.name();
     let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
     Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }

@@ -7,11 +7,13 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod input;
+pub mod json;
 pub mod legacy;
 pub mod live;
 pub mod media;
 #[cfg(feature = "cloud")]
 pub mod principal;
+pub mod screens;
 pub mod session;
 #[cfg(feature = "cloud")]
 pub mod v3;

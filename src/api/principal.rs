@@ -95,5 +95,9 @@ pub async fn authenticate(
     req: &HttpRequest,
     permission: Option<&str>,
 ) -> Result<Authed, Error> {
-    principal::authenticate(&state.core, &presented(req), permission).await
+    let authed = principal::authenticate(&state.core, &presented(req), permission).await?;
+    // Every authenticated API request counts towards the tenant's monthly usage report.
+    #[cfg(feature = "billing")]
+    state.core.billing.count_call(authed.scope.id());
+    Ok(authed)
 }

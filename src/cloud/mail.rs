@@ -20,6 +20,87 @@ pub struct Mail {
     pub html: String,
 }
 
+/// Why nothing was sent when no SMTP host is configured; the API answers it as `email_reason`.
+pub const NOT_CONFIGURED: &str =
+    "E-mail is not set up on this server (no SMTP host is configured), so no message was sent.";
+
+/// What became of a message a use case meant to send, so the API says what really happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Queued: the mail job sends it, with retries.
+    Queued,
+    /// Not sent and not queued: this server has no SMTP host.
+    NotConfigured,
+}
+
+impl Delivery {
+    /// Whether the message is on its way.
+    pub fn sent(self) -> bool {
+        self == Delivery::Queued
+    }
+
+    /// Why it is not, in words for people.
+    pub fn reason(self) -> Option<&'static str> {
+        match self {
+            Delivery::Queued => None,
+            Delivery::NotConfigured => Some(NOT_CONFIGURED),
+        }
+    }
+}
+
+/// Whether the server's e-mail works, as `/readyz` and `GET /api/v3/status` report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// The SMTP server answered.
+    Ok,
+    /// No `smtp.host`: nothing is e-mailed.
+    NotConfigured,
+    /// Configured, but the SMTP server did not answer: messages wait in the queue.
+    Unreachable(String),
+}
+
+impl Health {
+    /// A stable word for machines.
+    pub fn state(&self) -> &'static str {
+        match self {
+            Health::Ok => "ok",
+            Health::NotConfigured => "not_configured",
+            Health::Unreachable(_) => "unreachable",
+        }
+    }
+
+    /// What it means, in words for people.
+    pub fn message(&self) -> String {
+        match self {
+            Health::Ok => "E-mail works.".into(),
+            Health::NotConfigured => "E-mail is not set up on this server (no `smtp.host`): \
+                invitations, password resets and address confirmations are not e-mailed; \
+                admins can copy invitation and reset links to hand over instead."
+                .into(),
+            Health::Unreachable(e) => format!(
+                "The SMTP server does not answer ({e}): messages wait in the queue and are \
+                 retried."
+            ),
+        }
+    }
+}
+
+/// Asks the SMTP server whether it answers (a connection and `NOOP`), within `wait`.
+pub async fn probe(
+    transport: Option<&AsyncSmtpTransport<Tokio1Executor>>,
+    wait: std::time::Duration,
+) -> Health {
+    let Some(transport) = transport else {
+        return Health::NotConfigured;
+    };
+    match tokio::time::timeout(wait, transport.test_connection()).await {
+        Ok(Ok(true)) => Health::Ok,
+        Ok(Ok(false)) => Health::Unreachable("it refused the connection test".into()),
+        Ok(Err(e)) => Health::Unreachable(e.to_string()),
+        Err(_) => Health::Unreachable(format!("no answer within {} s", wait.as_secs())),
+    }
+}
+
 /// The SMTP transport, or `None` when no host is configured.
 pub fn transport(cfg: &SmtpConfig) -> Result<Option<AsyncSmtpTransport<Tokio1Executor>>, Error> {
     if cfg.host.is_empty() {

@@ -106,12 +106,24 @@ fn count(conn: &mut AnyConnection, key: &str, now: NaiveDateTime) -> Result<Coun
 
 /// 429 until `window_start`'s window ends; `advice` follows the wait.
 fn refused(window_start: NaiveDateTime, now: NaiveDateTime, what: &str, advice: &str) -> Error {
+    refused_from(window_start, now, what, "your address", advice)
+}
+
+/// [`refused`] for a limit kept per something other than the client's address (`from` names
+/// it, e.g. "this organisation").
+fn refused_from(
+    window_start: NaiveDateTime,
+    now: NaiveDateTime,
+    what: &str,
+    from: &str,
+    advice: &str,
+) -> Error {
     let retry_after = (window_start + Duration::minutes(WINDOW_MINUTES) - now)
         .num_seconds()
         .max(1) as u64;
     Error::RateLimited {
         message: format!(
-            "Too many {what} from your address; try again in {} minute(s){advice}.",
+            "Too many {what} from {from}; try again in {} minute(s){advice}.",
             retry_after.div_ceil(60)
         ),
         retry_after,
@@ -250,6 +262,38 @@ pub async fn per_address(db: &Db, what: &str, ip: Option<&str>, allowed: u32) ->
         Ok(())
     })
     .await
+}
+
+/// Misses of something guessable (a screen's pairing code), counted per `key` (which `from`
+/// names in the message, e.g. "this organisation"): refuses with 429 once `allowed` misses fall
+/// in the window, before the next try is even looked at.
+pub async fn check_misses(db: &Db, key: &str, from: &str, allowed: u32) -> Result<(), Error> {
+    use crate::db::schema::auth_throttle::dsl as t;
+    let now = Utc::now().naive_utc();
+    let (key, from) = (key.to_string(), from.to_string());
+    db.system(move |c| {
+        let row: Option<(i32, NaiveDateTime)> = t::auth_throttle
+            .filter(t::key.eq(&key))
+            .select((t::failures, t::window_start))
+            .first(c)
+            .optional()?;
+        match row {
+            Some((n, start))
+                if n as u32 >= allowed && start > now - Duration::minutes(WINDOW_MINUTES) =>
+            {
+                Err(refused_from(start, now, "wrong codes", &from, ""))
+            }
+            _ => Ok(()),
+        }
+    })
+    .await
+}
+
+/// Counts one miss under `key` (see [`check_misses`]).
+pub async fn record_miss(db: &Db, key: &str) -> Result<(), Error> {
+    let now = Utc::now().naive_utc();
+    let key = key.to_string();
+    db.system(move |c| count(c, &key, now).map(|_| ())).await
 }
 
 /// Deletes rows nobody will read again, at most once an hour per instance: windows that ended

@@ -502,9 +502,44 @@ fn grant_app_role(conn: &mut diesel::PgConnection, role: &str) -> Result<(), Err
     Ok(())
 }
 
+/// Holds a transaction-scoped lock named `key` until the transaction ends (PostgreSQL's
+/// advisory locks), so transactions that must not interleave (re-numbering a playlist, adding
+/// screens against a limit) queue instead of racing. SQLite has one writer at a time already.
+pub fn transaction_lock(conn: &mut AnyConnection, key: &str) -> Result<(), Error> {
+    match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(pg) => {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(pg)?;
+            Ok(())
+        }
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(_) => {
+            let _ = key;
+            Ok(())
+        }
+    }
+}
+
 /// A trivial query: whether the connection's database answers.
 pub fn probe(conn: &mut AnyConnection) -> Result<(), Error> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT 1").execute(conn)?;
     Ok(())
+}
+
+/// An insert's outcome where a unique value already taken means "someone was first": `false`
+/// then, the error otherwise (PostgreSQL ends the transaction's writes there, so only a
+/// caller with nothing more to write may carry on).
+pub fn inserted(result: diesel::QueryResult<usize>) -> Result<bool, Error> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }

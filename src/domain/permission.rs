@@ -48,6 +48,7 @@ permissions! {
     LayoutsDelete => "layouts.delete",
     DevicesView => "devices.view",
     DevicesManage => "devices.manage",
+    ScreensInterrupt => "screens.interrupt",
     UsersView => "users.view",
     UsersInvite => "users.invite",
     UsersManage => "users.manage",
@@ -77,7 +78,12 @@ pub const ROLES: &[(&str, &[&str])] = &[
     ("content_manager", &["assets.*", "layouts.*"]),
     (
         "device_operator",
-        &["assets.view", "layouts.view", "devices.*"],
+        &[
+            "assets.view",
+            "layouts.view",
+            "devices.*",
+            "screens.interrupt",
+        ],
     ),
     ("viewer", &["assets.view", "layouts.view"]),
 ];

@@ -48,10 +48,10 @@ pub async fn run(state: &Core, job: &Job) -> Result<(), Failure> {
     let file = format!("{}{}", d.asset_id, d.ext);
     let key = Storage::tenant_key(&scope, &format!("assets/{file}"));
     // The copy must fit the size limit and the tenant's quota, like an upload.
-    let s = scope.clone();
+    let (s, rules) = (scope.clone(), crate::services::limits::Rules::of(state));
     let headroom = state
         .db
-        .read(&scope, move |c| quota::headroom(c, &s))
+        .read(&scope, move |c| quota::headroom(c, &s, &rules))
         .await?;
     let limit = headroom.map_or(state.config.max_upload_bytes, |(q, used)| {
         q.saturating_sub(used).min(state.config.max_upload_bytes)

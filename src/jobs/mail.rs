@@ -7,7 +7,8 @@ use lettre::AsyncTransport;
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, Job};
-use crate::cloud::mail::{self, Mail};
+use crate::cloud::Cloud;
+use crate::cloud::mail::{self, Delivery, Mail};
 use crate::cloud::secrets::SecretBox;
 use crate::db::AnyConnection;
 use crate::error::Error;
@@ -35,6 +36,21 @@ pub fn queue(
     let plain = serde_json::to_vec(mail).map_err(|e| Error::Internal(e.to_string()))?;
     let (nonce, sealed) = sbox.seal(AAD, &plain)?;
     super::enqueue(conn, scope, KIND, &Sealed { nonce, sealed })
+}
+
+/// Queues `mail` when this server can send e-mail; without an SMTP host nothing is queued (a
+/// job that can only fail, holding a live link, helps nobody) and the caller says so.
+pub fn deliver(
+    conn: &mut AnyConnection,
+    cloud: &Cloud,
+    scope: &TenantScope,
+    mail: &Mail,
+) -> Result<Delivery, Error> {
+    if cloud.mailer.is_none() {
+        return Ok(Delivery::NotConfigured);
+    }
+    queue(conn, &cloud.secrets, scope, mail)?;
+    Ok(Delivery::Queued)
 }
 
 /// Sends one queued message.

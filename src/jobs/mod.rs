@@ -3,10 +3,13 @@
 //! the single writer on SQLite), retried with backoff, and picked up again after a crash
 //! (a running job whose lease ran out is due again).
 
+#[cfg(feature = "billing")]
+pub mod billing;
 pub mod download;
 #[cfg(feature = "cloud")]
 pub mod mail;
 pub mod normalise;
+pub mod page_check;
 pub mod thumbnail;
 
 use std::sync::Arc;
@@ -130,6 +133,17 @@ pub fn enqueue<T: Serialize>(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Whether a job of `kind` for the tenant is waiting or running (sweeps queue one at a time).
+pub fn is_queued(conn: &mut AnyConnection, scope: &TenantScope, kind: &str) -> Result<bool, Error> {
+    let n: i64 = jobs::table
+        .filter(jobs::tenant_id.eq(scope.id()))
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::state.eq_any(["pending", "running"]))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Queues what a new stored file needs: a conversion first when the screen's browser may not
@@ -291,6 +305,11 @@ async fn requeue_orphans(state: &Core) {
 
 /// Runs jobs until the process ends.
 pub fn spawn_worker(state: std::sync::Arc<Core>) {
+    page_check::spawn_sweep(state.clone());
+    #[cfg(feature = "billing")]
+    if state.config.mode == crate::config::Mode::Cloud {
+        billing::spawn_loops(state.clone());
+    }
     tokio::spawn(async move {
         requeue_orphans(&state).await;
         loop {
@@ -316,8 +335,13 @@ async fn run(state: &Core, job: Job) {
             download::KIND => download::run(state, &job).await,
             thumbnail::KIND => thumbnail::run(state, &job).await,
             normalise::KIND => normalise::run(state, &job).await,
+            page_check::KIND => page_check::run(state, &job).await,
             #[cfg(feature = "cloud")]
             mail::KIND => mail::run(state, &job).await,
+            #[cfg(feature = "billing")]
+            crate::services::billing::EVENT_JOB => billing::apply_event(state, &job).await,
+            #[cfg(feature = "billing")]
+            crate::services::billing::REPORT_JOB => billing::usage_report(state, &job).await,
             other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
         }
     };

@@ -172,9 +172,20 @@ async fn convert(state: &Core, asset: &Asset) -> Result<Option<(String, u64, Str
         })?;
     if plan == Plan::ProbeVideo {
         match crate::services::content::video_codec(&input).await {
-            // Convert only what is known not to play: without ffprobe, or when it cannot tell,
-            // the file stays as uploaded (most files in these containers play).
-            Err(()) | Ok(None) => return Ok(None),
+            // Without ffprobe the file stays as uploaded (most files in these containers play).
+            Err(()) => return Ok(None),
+            // ffprobe is there and finds no video it can read: a screen could not either, so
+            // the item is marked failed with the reason instead of being skipped unnoticed. A
+            // file read over the network (S3) may have failed to arrive: that is tried again.
+            Ok(None) => {
+                let why = "This video cannot be read: no picture stream in it can be decoded. \
+                           Export it again as MP4 (H.264) and upload that.";
+                return Err(if !input.starts_with("http") {
+                    Failure::permanent(why)
+                } else {
+                    Failure::retry(why)
+                });
+            }
             Ok(Some(codec)) if PLAYABLE.contains(&codec.as_str()) => return Ok(None),
             Ok(Some(_)) => {}
         }

@@ -26,6 +26,27 @@ pub struct Play {
     asset_id: String,
     started_at: DateTime<Utc>,
     duration_ms: i64,
+    /// The screen that showed it (answers only; a screen's records are its own).
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    screen_id: Option<String>,
+    /// What made it play (docs/programming.md); absent: the default playlist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    playlist_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    schedule_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    interrupt_id: Option<String>,
+}
+
+/// An id as the player sends it: short, plain characters (else dropped: a bad reference
+/// must not cost the record).
+fn reference(id: Option<String>) -> Option<String> {
+    id.filter(|i| {
+        !i.is_empty()
+            && i.len() <= 64
+            && i.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
 }
 
 /// `POST /api/player/plays`: all records of a batch or none.
@@ -34,7 +55,7 @@ pub async fn record(
     req: actix_web::HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, LegacyError> {
-    let dev = screen.0;
+    let Screen(dev, screen_id) = screen;
     // JSON only: a form or text/plain POST is what another site's page could send unasked.
     let json = req
         .headers()
@@ -65,11 +86,12 @@ pub async fn record(
             && p.asset_id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !id_ok || !(0..=MAX_DURATION_MS).contains(&p.duration_ms) {
+        let year_ok = (1970..=9999).contains(&chrono::Datelike::year(&p.started_at));
+        if !id_ok || !year_ok || !(0..=MAX_DURATION_MS).contains(&p.duration_ms) {
             return Err(LegacyError::detail(
                 400,
                 format!(
-                    "Play {i} is invalid: asset_id must be an asset id and duration_ms between 0 and {MAX_DURATION_MS}."
+                    "Play {i} is invalid: asset_id must be an asset id, started_at between the years 1970 and 9999, and duration_ms between 0 and {MAX_DURATION_MS}."
                 ),
             ));
         }
@@ -81,6 +103,10 @@ pub async fn record(
             asset_id: p.asset_id,
             started_at: p.started_at.naive_utc(),
             duration_ms: p.duration_ms,
+            screen_id: screen_id.clone(),
+            playlist_id: reference(p.playlist_id),
+            schedule_id: reference(p.schedule_id),
+            interrupt_id: reference(p.interrupt_id),
         })
         .collect();
     plays::record(&dev.ctx(), rows).await?;
@@ -102,6 +128,10 @@ pub async fn recent(screen: Screen, q: web::Query<Recent>) -> Result<HttpRespons
             asset_id: p.asset_id,
             started_at: p.started_at.and_utc(),
             duration_ms: p.duration_ms,
+            screen_id: p.screen_id,
+            playlist_id: p.playlist_id,
+            schedule_id: p.schedule_id,
+            interrupt_id: p.interrupt_id,
         })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "plays": plays })))

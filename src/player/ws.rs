@@ -1,53 +1,36 @@
-//! `GET /player/ws`: the live channel to a screen. The server pushes commands and "reload"
-//! (playlist or settings changed) from the event bus; the screen says what it shows.
+//! `GET /player/ws`: the live channel to a screen. The hub pushes commands and "reload"
+//! (playlist or settings changed); the screen says what it shows and, when it is a paired
+//! screen, sends heartbeats that keep it `online` (see docs/screens.md).
 
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::Message;
+use actix_ws::{CloseCode, CloseReason, Message};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
 
 use super::Screen;
+use super::hub::Frame;
 use crate::api::error::LegacyError;
-use crate::events::Event;
+use crate::services::screens::{self, Report};
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum FromScreen {
-    NowPlaying { asset_id: Option<String> },
-}
-
-/// The frame a screen gets for an event of its tenant.
-fn frame(event: &Event) -> String {
-    match event {
-        Event::ViewerCommand { command, .. } if command == "reload" => json!({"type": "reload"}),
-        Event::ViewerCommand { command, .. } => json!({"type": "command", "command": command}),
-        Event::AssetsChanged { .. } => json!({"type": "reload"}),
-        Event::SettingsChanged { .. } => json!({"type": "settings"}),
-    }
-    .to_string()
-}
-
-/// The frame for `event`; an `asset&<id>` command carries the asset itself, so the screen can
-/// show it even when it is not in its playlist (disabled or undated), as Anthias does.
-async fn with_asset(state: &crate::app::AppState, tenant: &str, event: &Event) -> String {
-    let Event::ViewerCommand { command, .. } = event else {
-        return frame(event);
-    };
-    let Some(id) = command.strip_prefix("asset&") else {
-        return frame(event);
-    };
-    let scope = crate::tenancy::TenantScope::new(tenant);
-    let found = crate::services::assets::get(&state.ctx(&scope), id)
-        .await
-        .ok();
-    match found.as_ref().and_then(super::playlist::item) {
-        Some(item) => json!({"type": "command", "command": command, "asset": item}).to_string(),
-        None => frame(event),
-    }
+    NowPlaying {
+        asset_id: Option<String>,
+    },
+    Heartbeat {
+        resolution: Option<String>,
+        player_version: Option<String>,
+        #[serde(default)]
+        asset_id: Option<String>,
+        /// What it could not show and skips; absent from older players.
+        #[serde(default)]
+        skipped: Option<Vec<crate::domain::screen::Skip>>,
+    },
+    Ack {},
 }
 
 /// Upgrades to a WebSocket and relays until either side goes away.
@@ -56,7 +39,7 @@ pub async fn connect(
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, LegacyError> {
-    let dev = screen.0;
+    let Screen(dev, screen_id) = screen;
     // Browsers send an Origin on WebSocket upgrades and do not enforce same-origin on them:
     // only the player page of this server may open the channel.
     if let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) {
@@ -71,34 +54,38 @@ pub async fn connect(
     let (response, mut session, mut incoming) = actix_ws::handle(&req, body)
         .map_err(|e| LegacyError::detail(400, format!("WebSocket upgrade failed: {e}")))?;
     let state = dev.state.clone();
-    let tenant = dev.scope.id().to_string();
-    let mut events = state.events.subscribe();
+    let scope = dev.scope.clone();
+    let tenant = scope.id().to_string();
+    let mut reg = state.hub.register(&tenant, screen_id.clone());
+    let connection = format!("{}:{}", state.events.instance(), reg.id);
+    let ip = super::client_ip(&req);
+    if let Some(id) = &screen_id
+        && let Err(e) = screens::connected(&state.core, &scope, id, &connection, ip).await
+    {
+        tracing::warn!(screen = %id, error = %e, "could not record a screen's connection");
+    }
     actix_web::rt::spawn(async move {
         // Pings keep proxies from closing an idle channel and reveal dead peers.
         let mut ping = tokio::time::interval(Duration::from_secs(20));
+        let mut unpaired = false;
         loop {
             tokio::select! {
-                event = events.recv() => {
-                    let text = match event {
-                        Ok(e) if e.tenant_id() == tenant => with_asset(&state, &tenant, &e).await,
-                        Ok(_) => continue,
-                        // Missed events: a full refetch covers whatever they were.
-                        Err(RecvError::Lagged(_)) => json!({"type": "reload"}).to_string(),
-                        Err(RecvError::Closed) => break,
-                    };
-                    if session.text(text).await.is_err() {
+                frame = reg.rx.recv() => match frame {
+                    Some(Frame::Text(text)) => {
+                        if session.text(text.to_string()).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Frame::Unpaired) => {
+                        let _ = session.text(json!({"type": "unpaired"}).to_string()).await;
+                        unpaired = true;
                         break;
                     }
-                }
+                    None => break,
+                },
                 msg = incoming.next() => match msg {
                     Some(Ok(Message::Text(text))) => {
-                        if let Ok(FromScreen::NowPlaying { asset_id }) = serde_json::from_str(&text) {
-                            // An id with a NUL names no asset (and PostgreSQL could not look it up).
-                            let asset_id = asset_id.filter(|id| {
-                                !id.is_empty() && !crate::domain::text::has_nul(id)
-                            });
-                            state.now_playing.set(&tenant, asset_id);
-                        }
+                        heard(&state, &tenant, screen_id.as_deref(), &text);
                     }
                     Some(Ok(Message::Ping(bytes))) => {
                         if session.pong(&bytes).await.is_err() {
@@ -115,41 +102,50 @@ pub async fn connect(
                 }
             }
         }
-        let _ = session.close(None).await;
+        let reason = unpaired.then(|| CloseReason {
+            code: CloseCode::Other(4001),
+            description: Some("unpaired".into()),
+        });
+        let _ = session.close(reason).await;
+        drop(reg);
+        if let Some(id) = &screen_id {
+            state.heartbeats.forget(id);
+            if !unpaired
+                && let Err(e) = screens::disconnected(&state.core, &scope, id, &connection).await
+            {
+                tracing::warn!(screen = %id, error = %e, "could not record a screen leaving");
+            }
+        }
     });
     Ok(response)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_become_frames() {
-        let t = || "t".to_string();
-        let cmd = |c: &str| Event::ViewerCommand {
-            tenant_id: t(),
-            command: c.into(),
-        };
-        assert_eq!(
-            frame(&cmd("next")),
-            r#"{"type":"command","command":"next"}"#
-        );
-        assert_eq!(
-            frame(&cmd("asset&abc")),
-            r#"{"type":"command","command":"asset&abc"}"#
-        );
-        assert_eq!(frame(&cmd("reload")), r#"{"type":"reload"}"#);
-        assert_eq!(
-            frame(&Event::AssetsChanged {
-                tenant_id: t(),
-                asset_id: None
-            }),
-            r#"{"type":"reload"}"#
-        );
-        assert_eq!(
-            frame(&Event::SettingsChanged { tenant_id: t() }),
-            r#"{"type":"settings"}"#
-        );
+/// What the screen said: what it shows (the device's "now playing") and, for a paired screen,
+/// its heartbeat.
+fn heard(state: &crate::app::AppState, tenant: &str, screen_id: Option<&str>, text: &str) {
+    let report = match serde_json::from_str::<FromScreen>(text) {
+        Ok(FromScreen::NowPlaying { asset_id }) => Report {
+            asset_id: Some(asset_id),
+            ..Report::default()
+        },
+        Ok(FromScreen::Heartbeat {
+            resolution,
+            player_version,
+            asset_id,
+            skipped,
+        }) => Report {
+            resolution,
+            player_version,
+            asset_id: Some(asset_id),
+            skipped,
+        },
+        Ok(FromScreen::Ack {}) | Err(_) => return,
+    }
+    .clean();
+    if let Some(asset_id) = &report.asset_id {
+        state.now_playing.set(tenant, asset_id.clone());
+    }
+    if let Some(id) = screen_id {
+        state.heartbeats.beat(tenant, id, report);
     }
 }

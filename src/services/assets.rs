@@ -571,6 +571,8 @@ pub async fn create(ctx: &Ctx<'_>, dialect: Dialect, changes: Changes) -> Result
                 jobs::enqueue(c, scope, jobs::download::KIND, d)?;
             }
             jobs::enqueue_processing(c, scope, &row)?;
+            // Whether a screen can show the page is learnt later; the request does not wait.
+            jobs::page_check::enqueue(c, scope, &row)?;
             if dialect.reindexes() {
                 asset::reindex_active(c, scope, &row, Utc::now(), tz)?;
             }
@@ -629,6 +631,7 @@ pub async fn update(
                 asset::lock_order(c, scope)?;
             }
             let mut a = asset::get_locked(c, scope, &id)?.ok_or_else(not_found)?;
+            let (before_uri, before_mimetype) = (a.uri.clone(), a.mimetype.clone());
             let fields = changes.given();
             let address_changed = changes.uri.is_some() || changes.mimetype.is_some();
             changes.apply(&mut a, dialect)?;
@@ -636,7 +639,17 @@ pub async fn update(
             if address_changed && a.file_key.is_none() {
                 check_uri(kind_of(&a), a.uri.as_deref().unwrap_or(""))?;
             }
+            let recheck = a.uri != before_uri || a.mimetype != before_mimetype;
+            if recheck {
+                // The verdict was about the old address; the new one is checked below.
+                a.page_status = None;
+                a.page_reason = None;
+                a.page_checked_at = None;
+            }
             asset::update(c, scope, &a)?;
+            if recheck {
+                jobs::page_check::enqueue(c, scope, &a)?;
+            }
             if dialect.reindexes() {
                 asset::reindex_active(c, scope, &a, Utc::now(), tz)?;
             }
@@ -650,6 +663,7 @@ pub async fn update(
             asset::get(c, scope, &a.asset_id)?.ok_or_else(not_found)
         })
         .await?;
+    ctx.core.jobs.wake();
     ctx.command_screens("reload");
     ctx.publish_assets_changed(Some(&saved.asset_id));
     Ok(saved)
@@ -657,20 +671,24 @@ pub async fn update(
 
 /// Deletes an asset: the row (with its share links), then its files. A file that cannot be
 /// removed now is left to the garbage collector, which finds files no row points at.
-pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
+/// Deletes an asset (and takes it out of every playlist); the asset and the playlists (id,
+/// name) it was in.
+pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(Asset, Vec<(String, String)>), Error> {
     let (id, audit) = (id.to_string(), ctx.audit());
-    let gone = ctx
+    let (gone, playlists) = ctx
         .write(move |c, scope| {
             let a = asset::get_locked(c, scope, &id)?.ok_or_else(not_found)?;
             asset::delete(c, scope, &id)?;
+            let playlists =
+                crate::db::models::program::remove_asset(c, scope, &id, Utc::now().naive_utc())?;
             audit.record(
                 c,
                 scope,
                 "asset.deleted",
                 Some(("asset", &id)),
-                json!({ "name": a.name }),
+                json!({ "name": a.name, "removed_from_playlists": playlists.len() }),
             )?;
-            Ok(a)
+            Ok((a, playlists))
         })
         .await?;
     for key in [&gone.file_key, &gone.thumbnail_key].into_iter().flatten() {
@@ -680,7 +698,7 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     }
     ctx.command_screens("reload");
     ctx.publish_assets_changed(Some(&gone.asset_id));
-    Ok(gone)
+    Ok((gone, playlists))
 }
 
 /// Sets `play_order = i` for the i-th listed id; unknown ids are ignored and unlisted assets
@@ -701,14 +719,17 @@ pub async fn reorder(ctx: &Ctx<'_>, ids: Vec<String>) -> Result<(), Error> {
 pub async fn duplicate(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     let core = ctx.core;
     let id = id.to_string();
-    let (original, headroom) = ctx
+    let rules = crate::services::limits::Rules::of(core);
+    let r = rules.clone();
+    let original = ctx
         .read(move |c, s| {
             let a = asset::get(c, s, &id)?.ok_or_else(not_found)?;
-            Ok((a, quota::headroom(c, s)?))
+            let size = a.file_size.unwrap_or(0).max(0) as u64;
+            quota::ensure_room(c, s, &r, size)?;
+            Ok(a)
         })
         .await?;
     let size = original.file_size.unwrap_or(0).max(0) as u64;
-    quota::ensure_room(headroom, size)?;
     let mut copy = original.clone();
     copy.asset_id = asset::new_asset_id();
     copy.name = Some(suffixed_name(
@@ -718,6 +739,15 @@ pub async fn duplicate(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     copy.created_at = Utc::now().naive_utc();
     copy.updated_at = copy.created_at;
     copy.thumbnail_key = None;
+    // A duplicate is the user's own new asset, not the copy `signate migrate` made: a later
+    // migration must not take it for its copy and make it equal to the source again.
+    let mut metadata = copy.metadata_map();
+    if metadata
+        .remove(crate::domain::migration::ORIGIN_KEY)
+        .is_some()
+    {
+        copy.set_metadata(metadata);
+    }
     let mut placed = None;
     if let Some(key) = &original.file_key {
         let new_key = copy_file(ctx, key, &copy.asset_id).await?;
@@ -731,7 +761,7 @@ pub async fn duplicate(ctx: &Ctx<'_>, id: &str) -> Result<Asset, Error> {
     let saved = ctx
         .write(move |c, s| {
             // Checked again inside the write: two copies at once must not both pass.
-            quota::ensure_room(quota::headroom(c, s)?, size)?;
+            quota::ensure_room(c, s, &rules, size)?;
             asset::insert(c, s, &row)?;
             jobs::enqueue_processing(c, s, &row)?;
             audit.record(

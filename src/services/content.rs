@@ -191,7 +191,29 @@ pub async fn guarded_request(
     allow_private: bool,
     timeout: Duration,
 ) -> Result<reqwest::Response, FetchError> {
+    guarded_request_with(
+        method,
+        url,
+        &reqwest::header::HeaderMap::new(),
+        verify_tls,
+        allow_private,
+        timeout,
+    )
+    .await
+}
+
+/// [`guarded_request`] with extra request headers, sent only to the first URL's origin: a
+/// redirect elsewhere must not carry a page's credentials to another site.
+pub async fn guarded_request_with(
+    method: reqwest::Method,
+    url: &str,
+    headers: &reqwest::header::HeaderMap,
+    verify_tls: bool,
+    allow_private: bool,
+    timeout: Duration,
+) -> Result<reqwest::Response, FetchError> {
     let mut url = Url::parse(url).map_err(|e| FetchError::Failed(e.to_string()))?;
+    let first_origin = url.origin();
     for _hop in 0..6 {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::Failed(format!(
@@ -217,8 +239,11 @@ pub async fn guarded_request(
             .resolve_to_addrs(&host, &addrs)
             .build()
             .map_err(|e| FetchError::Failed(e.to_string()))?;
-        let res = client
-            .request(method.clone(), url.clone())
+        let mut request = client.request(method.clone(), url.clone());
+        if url.origin() == first_origin {
+            request = request.headers(headers.clone());
+        }
+        let res = request
             .send()
             .await
             .map_err(|e| FetchError::Failed(e.to_string()))?;
@@ -272,6 +297,102 @@ pub async fn check_reachable(uri: &str, verify_tls: bool, allow_private: bool) -
         }
     }
     Reach::Unreachable
+}
+
+/// What a page check found: whether the page answers, and whether a browser will show it in
+/// the player's frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageProbe {
+    Ok,
+    NotFrameable(String),
+    Unreachable(String),
+    /// The SSRF guard keeps the server from fetching it (a private address): the screen, which
+    /// may be on that network, is the only judge.
+    NotChecked,
+}
+
+/// Fetches a web page as a screen would (GET, with the asset's extra request headers) and
+/// judges the answer: an error status or no answer is unreachable; otherwise the framing
+/// headers decide (`domain::framing`), for a frame on a page of `player_origins`.
+pub async fn check_page(
+    uri: &str,
+    headers: &serde_json::Map<String, serde_json::Value>,
+    verify_tls: bool,
+    allow_private: bool,
+    player_origins: &[Url],
+) -> PageProbe {
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let mut extra = HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(n), Some(Ok(v))) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            value.as_str().map(HeaderValue::from_str),
+        ) {
+            extra.append(n, v);
+        }
+    }
+    let res = guarded_request_with(
+        reqwest::Method::GET,
+        uri,
+        &extra,
+        verify_tls,
+        allow_private,
+        Duration::from_secs(15),
+    )
+    .await;
+    let res = match res {
+        Ok(res) => res,
+        Err(FetchError::Refused) => return PageProbe::NotChecked,
+        Err(FetchError::Failed(e)) => {
+            return PageProbe::Unreachable(format!(
+                "The page could not be reached: {}.",
+                shortened(&e, 200)
+            ));
+        }
+    };
+    let status = res.status();
+    // Answers that say "not for you" (a login, bot protection, an address allow-list, a rate
+    // limit, a busy server) are about the server's request, not the screen's: the screen may
+    // well be let in, so they are judged by their headers like any answer, never skipped.
+    let for_the_server_only = matches!(status.as_u16(), 401 | 403 | 407 | 429 | 503);
+    if status.as_u16() >= 400 && !for_the_server_only {
+        return PageProbe::Unreachable(
+            format!(
+                "The page answered with an error ({} {}).",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            )
+            .replace(" )", ")"),
+        );
+    }
+    let pairs: Vec<(String, String)> = res
+        .headers()
+        .iter()
+        // Read leniently: a policy with one odd byte in it still counts (dropping it would
+        // judge a refusing page frameable).
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    match crate::domain::framing::judge(
+        pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        res.url(),
+        player_origins,
+    ) {
+        crate::domain::framing::Framing::Allowed => PageProbe::Ok,
+        crate::domain::framing::Framing::Refused(why) => PageProbe::NotFrameable(why),
+    }
+}
+
+/// At most `max` characters of `text`.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
 }
 
 enum Probe {

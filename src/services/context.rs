@@ -28,6 +28,12 @@ pub struct Core {
     pub storage: Storage,
     pub events: Events,
     pub jobs: crate::jobs::Queue,
+    /// The operator's plans (cloud mode with `billing.plans`); `None`: limits are the ones on
+    /// each tenant's row.
+    pub catalogue: Option<Arc<crate::domain::billing::Catalogue>>,
+    /// Stripe and the API-call counter (cloud mode).
+    #[cfg(feature = "billing")]
+    pub billing: crate::services::billing::Billing,
     /// Cloud mode's roles, token keys, sealing key and mailer; `None` on a device.
     #[cfg(feature = "cloud")]
     pub cloud: Option<Arc<crate::cloud::Cloud>>,
@@ -43,7 +49,14 @@ impl Core {
         storage: Storage,
         #[cfg(feature = "cloud")] cloud: Option<Arc<crate::cloud::Cloud>>,
     ) -> Core {
+        let catalogue = (config.mode == Mode::Cloud)
+            .then(|| config.billing.catalogue())
+            .flatten()
+            .map(Arc::new);
         Core {
+            catalogue,
+            #[cfg(feature = "billing")]
+            billing: crate::services::billing::Billing::new(&config.billing),
             config,
             db,
             storage,

@@ -6,30 +6,38 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use serde_json::json;
 
 use crate::auth::password;
-use crate::cloud::{mail, tokens};
+use crate::cloud::mail::{self, Delivery};
+use crate::cloud::tokens;
 use crate::db::Binding;
 use crate::db::models::audit::{self, Actor};
 use crate::db::models::invitation::{self, Invitation};
 use crate::db::models::user::{self, User};
 use crate::db::models::{membership, tenant};
+use crate::domain::billing::Limit;
+use crate::domain::permission::Permission;
 use crate::error::Error;
 use crate::jobs;
 use crate::services::accounts::{
     check_email, check_password, hash_password, normalise_email, required, required_password,
 };
 use crate::services::context::{Core, Ctx};
+use crate::services::limits;
 use crate::services::members::check_role;
 use crate::services::principal::{self, Authed};
 use crate::services::sessions::{self, Started};
 use crate::tenancy::TenantScope;
 
-/// A new invitation (its token went out by e-mail).
+/// A new invitation, and what became of its e-mail.
 #[derive(Debug)]
 pub struct Invited {
     pub id: String,
     pub email: String,
     pub role: String,
     pub expires_at: NaiveDateTime,
+    pub delivery: Delivery,
+    /// The link to accept, for the inviter to hand over themselves: only when no e-mail went
+    /// out and the inviter may manage users (the link signs its holder up with the role).
+    pub link: Option<String>,
 }
 
 /// Invites `email` to the tenant as `role`; a new invitation to the same address replaces a
@@ -61,19 +69,21 @@ pub async fn invite(
         accepted_at: None,
         created_at: now,
     };
-    let invited = Invited {
-        id: invitation.id.clone(),
-        email,
-        role,
-        expires_at: invitation.expires_at,
-    };
+    // Who may only invite gets the link no more than the e-mail would give it them: only
+    // someone who manages users anyway is handed what makes a member.
+    let may_hold_link = principal::held(ctx.core, by)
+        .await?
+        .contains(&Permission::UsersManage.as_str());
+    let id = invitation.id.clone();
+    let expires_at = invitation.expires_at;
     let (cloud, public_url) = (
         super::cloud(ctx.core)?.clone(),
         ctx.core.config.public_url(),
     );
     let (s, who, audit) = (ctx.scope.clone(), by.actor.label.clone(), ctx.audit());
     let binding = Binding::tenant(&s).with_lookup(invitation.email.clone());
-    ctx.core
+    let rules = limits::Rules::of(ctx.core);
+    let (delivery, link) = ctx.core
         .db
         .bound(binding, move |c| {
             let tenant = tenant::get(c, &s)?;
@@ -87,13 +97,9 @@ pub async fn invite(
             invitation::delete_pending_to(c, &s, e)?;
             let pending = invitation::count_pending(c, &s, Utc::now().naive_utc())?;
             let members = membership::count(c, &s)?;
-            if members + pending >= tenant.max_users as i64 {
-                return Err(Error::LimitExceeded(format!(
-                    "This tenant has {members} members and {pending} pending invitations, its limit is {} users (max_users). \
-                     Remove a member or move to a larger plan to raise it.",
-                    tenant.max_users
-                )));
-            }
+            // Pending invitations count: each may become a member.
+            let applied = limits::applied(c, &s, &rules)?;
+            limits::ensure(&applied, &rules, Limit::MaxUsers, members + pending + 1, "users (members and pending invitations)")?;
             invitation::insert(c, &invitation)?;
             let link = format!("{public_url}/accept-invite?token={token}");
             let who = if who.is_empty() { "Someone".to_string() } else { who };
@@ -108,12 +114,34 @@ pub async fn invite(
                 &link,
                 "The invitation is valid for 7 days. If you did not expect it, ignore this message.",
             );
-            jobs::mail::queue(c, &cloud.secrets, &s, &m)?;
-            audit.record(c, &s, "user.invited", Some(("invitation", i)), json!({ "email": e, "role": r }))
+            let delivery = jobs::mail::deliver(c, &cloud, &s, &m)?;
+            audit.record(c, &s, "user.invited", Some(("invitation", i)), json!({ "email": e, "role": r, "email_sent": delivery.sent() }))?;
+            Ok((delivery, link))
         })
         .await?;
-    ctx.core.jobs.wake();
-    Ok(invited)
+    if delivery.sent() {
+        ctx.core.jobs.wake();
+    }
+    Ok(Invited {
+        id,
+        email,
+        role,
+        expires_at,
+        delivery,
+        link: (!delivery.sent() && may_hold_link).then_some(link),
+    })
+}
+
+/// Sends a pending invitation again: a new link (the old one stops working) valid 7 days from
+/// now, by e-mail when the server has it.
+pub async fn resend(ctx: &Ctx<'_>, by: &Authed, id: &str) -> Result<Invited, Error> {
+    let pending = list(ctx).await?;
+    let Some(found) = pending.into_iter().find(|i| i.id == id) else {
+        return Err(Error::NotFound(
+            "No pending invitation with this id.".into(),
+        ));
+    };
+    invite(ctx, by, Some(found.email), Some(found.role)).await
 }
 
 /// The tenant's pending, unexpired invitations, newest first.
@@ -220,22 +248,29 @@ pub async fn accept(core: &Core, form: Acceptance, ip: Option<String>) -> Result
         label: user.email.clone(),
         ip: ip.clone(),
     };
+    let rules = limits::Rules::of(core);
     let tenant = core
         .db
         .bound(binding, move |c| {
             let tenant = tenant::get(c, &s)?;
             if !tenant.is_active {
-                return Err(Error::NotFound("No such tenant (or it is not active).".into()));
+                return Err(Error::NotFound(
+                    "No such tenant (or it is not active).".into(),
+                ));
             }
             if membership::get(c, &s, &u.id)?.is_some() {
-                return Err(Error::Conflict("You are already a member of this tenant.".into()));
+                return Err(Error::Conflict(
+                    "You are already a member of this tenant.".into(),
+                ));
             }
-            if membership::count(c, &s)? >= tenant.max_users as i64 {
-                return Err(Error::LimitExceeded(format!(
-                    "This tenant has reached its limit of {} users (max_users); an admin can remove a member or move to a larger plan.",
-                    tenant.max_users
-                )));
-            }
+            let applied = limits::applied(c, &s, &rules)?;
+            limits::ensure(
+                &applied,
+                &rules,
+                Limit::MaxUsers,
+                membership::count(c, &s)? + 1,
+                "users",
+            )?;
             if user::find(c, &u.id)?.is_none() {
                 user::insert(c, &u)?;
             }
@@ -243,7 +278,14 @@ pub async fn accept(core: &Core, form: Acceptance, ip: Option<String>) -> Result
             // Following the e-mailed link proves the address.
             user::mark_verified(c, &u.id)?;
             invitation::mark_accepted(c, &s, &invite_id)?;
-            audit::insert(c, &s, &actor, "user.joined", Some(("user", &u.id)), json!({ "role": r }))?;
+            audit::insert(
+                c,
+                &s,
+                &actor,
+                "user.joined",
+                Some(("user", &u.id)),
+                json!({ "role": r }),
+            )?;
             Ok(tenant)
         })
         .await?;

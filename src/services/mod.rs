@@ -2,6 +2,7 @@
 
 #[cfg(feature = "cloud")]
 pub mod accounts;
+pub mod analytics;
 pub mod anthias;
 #[cfg(feature = "cloud")]
 pub mod api_keys;
@@ -9,12 +10,15 @@ pub mod assets;
 #[cfg(feature = "cloud")]
 pub mod audit_log;
 pub mod backup;
+#[cfg(feature = "billing")]
+pub mod billing;
 pub mod content;
 pub mod context;
 pub mod gc;
 pub mod health;
 #[cfg(feature = "cloud")]
 pub mod invitations;
+pub mod limits;
 #[cfg(feature = "cloud")]
 pub mod members;
 #[cfg(feature = "cloud")]
@@ -22,7 +26,9 @@ pub mod passwords;
 pub mod plays;
 #[cfg(feature = "cloud")]
 pub mod principal;
+pub mod program;
 pub mod quota;
+pub mod screens;
 #[cfg(feature = "cloud")]
 pub mod sessions;
 pub mod settings;

@@ -1,10 +1,12 @@
 //! Forgotten passwords: a one-time link by e-mail, then a new password that ends every
 //! session of the account.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime, Utc};
+use serde_json::json;
 
 use crate::auth::password;
-use crate::cloud::{mail, throttle, tokens};
+use crate::cloud::mail::{self, Delivery};
+use crate::cloud::{throttle, tokens};
 use crate::db::Binding;
 use crate::db::models::user_token::Purpose;
 use crate::db::models::{membership, session, user};
@@ -14,15 +16,25 @@ use crate::services::accounts::{
     check_email, check_password_length, check_user_token, hash_password, new_user_token,
     normalise_email, required, required_password, spend_user_token,
 };
-use crate::services::context::Core;
+use crate::services::context::{Core, Ctx};
+use crate::services::principal::{self, Authed};
 
-/// Queues a reset link to the address when an account has it. The caller answers the same
-/// either way, so the answer does not tell which addresses have accounts. Limited per client
-/// address.
-pub async fn forgot(core: &Core, email: Option<String>, ip: Option<String>) -> Result<(), Error> {
+/// Queues a reset link to the address when an account has it. What it answers depends only on
+/// whether this server can send e-mail, never on the account, so the answer does not tell
+/// which addresses have accounts. Limited per client address.
+pub async fn forgot(
+    core: &Core,
+    email: Option<String>,
+    ip: Option<String>,
+) -> Result<Delivery, Error> {
     let email = normalise_email(required(&email, "email")?);
     check_email(&email)?;
     throttle::per_address(&core.db, "reset", ip.as_deref(), 10).await?;
+    let cloud = super::cloud(core)?.clone();
+    if cloud.mailer.is_none() {
+        // No link is made that nobody would receive: an admin hands one over instead.
+        return Ok(Delivery::NotConfigured);
+    }
     let e = email.clone();
     let user = core
         .db
@@ -31,7 +43,7 @@ pub async fn forgot(core: &Core, email: Option<String>, ip: Option<String>) -> R
         })
         .await?;
     let Some(user) = user else {
-        return Ok(());
+        return Ok(Delivery::Queued);
     };
     let uid = user.id.clone();
     let tenants = core
@@ -42,11 +54,11 @@ pub async fn forgot(core: &Core, email: Option<String>, ip: Option<String>) -> R
         .await?;
     // Queued jobs belong to a tenant; any of the user's will do.
     let Some(t) = tenants.first() else {
-        return Ok(());
+        return Ok(Delivery::Queued);
     };
     let scope = t.scope();
     let binding = Binding::tenant(&scope).with_user(user.id.clone());
-    let (cloud, public_url) = (super::cloud(core)?.clone(), core.config.public_url());
+    let public_url = core.config.public_url();
     core.db
         .bound(binding, move |c| {
             let token = new_user_token(c, &user.id, Purpose::ResetPassword, Duration::hours(1))?;
@@ -63,7 +75,71 @@ pub async fn forgot(core: &Core, email: Option<String>, ip: Option<String>) -> R
         })
         .await?;
     core.jobs.wake();
-    Ok(())
+    Ok(Delivery::Queued)
+}
+
+/// How long a reset link an admin hands over works: long enough to reach its holder by other
+/// means than e-mail.
+const HANDED_OVER: Duration = Duration::hours(24);
+
+/// A reset link an admin hands over.
+#[derive(Debug)]
+pub struct ResetLink {
+    pub link: String,
+    pub expires_at: NaiveDateTime,
+}
+
+/// A one-time reset link for a member of the tenant, for an admin to hand over (when the
+/// server cannot e-mail, or the member's mailbox is lost). Nobody gets one for someone holding
+/// more than they hold, nor for an account that also belongs to another tenant: the link
+/// would open that tenant too, which this tenant's admin has no say over.
+pub async fn reset_link(ctx: &Ctx<'_>, by: &Authed, user_id: &str) -> Result<ResetLink, Error> {
+    let not_member = || Error::NotFound("No member with this id in this tenant.".into());
+    let u = user_id.to_string();
+    let member = ctx
+        .read(move |c, s| membership::get(c, s, &u))
+        .await?
+        .ok_or_else(not_member)?;
+    principal::check_grant(
+        ctx.core,
+        by,
+        &member.role,
+        &member.grant().extra,
+        Some(&member.role),
+    )
+    .await?;
+    let (scope, uid, audit) = (ctx.scope.clone(), user_id.to_string(), ctx.audit());
+    let public_url = ctx.core.config.public_url();
+    let binding = Binding::tenant(&scope).with_user(uid.clone());
+    let token = ctx
+        .core
+        .db
+        .bound(binding, move |c| {
+            membership::get(c, &scope, &uid)?.ok_or_else(not_member)?;
+            // Every membership counts, a suspended tenant's too: the link would open it the day
+            // it is active again.
+            if membership::count_tenants_of(c, &uid)? > 1 {
+                return Err(Error::Forbidden(
+                    "This person also belongs to another organisation, so only they can reset \
+                     their password (with \"Forgot password\")."
+                        .into(),
+                ));
+            }
+            let token = new_user_token(c, &uid, Purpose::ResetPassword, HANDED_OVER)?;
+            audit.record(
+                c,
+                &scope,
+                "user.reset_link_created",
+                Some(("user", &uid)),
+                json!({}),
+            )?;
+            Ok(token)
+        })
+        .await?;
+    Ok(ResetLink {
+        link: format!("{public_url}/reset-password?token={token}"),
+        expires_at: Utc::now().naive_utc() + HANDED_OVER,
+    })
 }
 
 /// Sets the password a reset link was for and ends every session of the user.

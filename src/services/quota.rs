@@ -4,8 +4,10 @@
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::{assets, tenants};
+use crate::db::schema::assets;
+use crate::domain::billing::Limit;
 use crate::error::Error;
+use crate::services::limits::{self, Rules};
 use crate::tenancy::TenantScope;
 
 /// Bytes the tenant's assets take.
@@ -19,35 +21,49 @@ pub fn used(conn: &mut AnyConnection, scope: &TenantScope) -> Result<u64, Error>
     Ok(sizes.into_iter().flatten().map(|s| s.max(0) as u64).sum())
 }
 
-/// The tenant's quota (`None`: unlimited, as on a device, where the disk is the limit).
-pub fn quota(conn: &mut AnyConnection, scope: &TenantScope) -> Result<Option<u64>, Error> {
-    let q: i64 = tenants::table
-        .find(scope.id())
-        .select(tenants::storage_quota_bytes)
-        .first(conn)?;
+/// The tenant's quota (`None`: unlimited, as on a device, where the disk is the limit): its
+/// plan's, or its row's when no plans are configured (see `services::limits`).
+pub fn quota(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    rules: &Rules,
+) -> Result<Option<u64>, Error> {
+    let q = limits::applied(conn, scope, rules)?
+        .limits
+        .storage_quota_bytes;
     Ok((q > 0).then_some(q as u64))
 }
 
-/// Refuses `size` more bytes when they do not fit in the quota (`headroom` from [`headroom`]),
-/// saying which limit and how to raise it.
-pub fn ensure_room(headroom: Option<(u64, u64)>, size: u64) -> Result<(), Error> {
-    if let Some((quota, used)) = headroom
-        && used + size > quota
-    {
-        return Err(Error::LimitExceeded(format!(
-            "Storage quota exceeded: this needs {size} bytes and the tenant uses {used} of its {quota} \
-             (storage_quota_bytes). Delete files or move to a larger plan to raise it."
-        )));
+/// Refuses `size` more bytes when they do not fit in the tenant's plan, naming the limit and
+/// the plan that lifts it. Inside the transaction that stores the row, so two copies at once
+/// cannot both pass.
+pub fn ensure_room(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    rules: &Rules,
+    size: u64,
+) -> Result<(), Error> {
+    let applied = limits::applied(conn, scope, rules)?;
+    if applied.limits.storage_quota_bytes <= 0 {
+        return Ok(());
     }
-    Ok(())
+    let used = used(conn, scope)?;
+    limits::ensure(
+        &applied,
+        rules,
+        Limit::StorageQuotaBytes,
+        (used + size) as i64,
+        &format!("of storage; this needs {size} bytes and {used} are in use"),
+    )
 }
 
 /// What the tenant may still store: `(quota, used)` when there is a quota.
 pub fn headroom(
     conn: &mut AnyConnection,
     scope: &TenantScope,
+    rules: &Rules,
 ) -> Result<Option<(u64, u64)>, Error> {
-    match quota(conn, scope)? {
+    match quota(conn, scope, rules)? {
         Some(q) => Ok(Some((q, used(conn, scope)?))),
         None => Ok(None),
     }
@@ -57,5 +73,6 @@ pub fn headroom(
 pub async fn headroom_of(
     ctx: &crate::services::context::Ctx<'_>,
 ) -> Result<Option<(u64, u64)>, Error> {
-    ctx.read(headroom).await
+    let rules = Rules::of(ctx.core);
+    ctx.read(move |c, s| headroom(c, s, &rules)).await
 }

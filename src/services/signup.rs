@@ -3,6 +3,7 @@
 use chrono::Duration;
 use serde_json::json;
 
+use crate::cloud::mail::Delivery;
 use crate::cloud::throttle;
 use crate::db::Binding;
 use crate::db::models::audit::{self, Actor};
@@ -35,13 +36,13 @@ pub fn check_slug(slug: &str) -> Result<(), Error> {
     if !ok {
         return Err(Error::invalid(
             "tenant_slug",
-            "The slug must be 3 to 40 lowercase letters, digits or hyphens, not starting or ending with a hyphen.",
+            "The short name must be 3 to 40 lowercase letters, digits or hyphens, not starting or ending with a hyphen.",
         ));
     }
     if RESERVED_SLUGS.contains(&slug) {
         return Err(Error::invalid(
             "tenant_slug",
-            format!("The slug {slug:?} is reserved; choose another."),
+            format!("The short name {slug:?} is reserved; choose another."),
         ));
     }
     Ok(())
@@ -58,8 +59,13 @@ pub struct Form {
 }
 
 /// Creates the tenant, its first admin (who must confirm the address: the e-mail is queued in
-/// the same transaction) and signs them in. Sign-ups are limited per client address.
-pub async fn signup(core: &Core, form: Form, ip: Option<String>) -> Result<Started, Error> {
+/// the same transaction, when the server can send e-mail) and signs them in; says what became
+/// of the e-mail. Sign-ups are limited per client address.
+pub async fn signup(
+    core: &Core,
+    form: Form,
+    ip: Option<String>,
+) -> Result<(Started, Delivery), Error> {
     let email = normalise_email(required(&form.email, "email")?);
     check_email(&email)?;
     let password = required_password(&form.password)?;
@@ -74,7 +80,12 @@ pub async fn signup(core: &Core, form: Form, ip: Option<String>) -> Result<Start
     throttle::per_address(&core.db, "signup", ip.as_deref(), 10).await?;
     let hash = hash_password(&password).await?;
     let user = User::new(&email, &name, hash);
-    let tenant = Tenant::new(&slug, &tenant_name);
+    let mut tenant = Tenant::new(&slug, &tenant_name);
+    // With plans configured a new tenant starts on the free plan; its row records that plan's
+    // limits (the limits applied are always the plan's: services::limits).
+    if let Some(free) = core.catalogue.as_deref().and_then(|c| c.free()) {
+        tenant.put_plan(&free.name, &free.limits, &free.features);
+    }
     let scope = tenant.scope();
     let binding = Binding::tenant(&scope)
         .with_user(user.id.clone())
@@ -87,7 +98,8 @@ pub async fn signup(core: &Core, form: Form, ip: Option<String>) -> Result<Start
     };
     let (cloud, public_url) = (super::cloud(core)?.clone(), core.config.public_url());
     let (t, u) = (tenant.clone(), user.clone());
-    core.db
+    let delivery = core
+        .db
         .bound(binding, move |c| {
             if user::find_by_email(c, &u.email)?.is_some() {
                 return Err(Error::Taken {
@@ -98,20 +110,19 @@ pub async fn signup(core: &Core, form: Form, ip: Option<String>) -> Result<Start
             if tenant::slug_taken(c, &t.slug)? {
                 return Err(Error::Taken {
                     field: "tenant_slug".into(),
-                    message: format!("The slug {:?} is taken; choose another.", t.slug),
+                    message: format!("The short name {:?} is taken; choose another.", t.slug),
                 });
             }
             tenant::insert(c, &t)?;
             user::insert(c, &u)?;
             let s = t.scope();
             membership::add(c, &s, &u.id, "tenant_admin")?;
-            let token = new_user_token(c, &u.id, Purpose::VerifyEmail, Duration::days(3))?;
-            jobs::mail::queue(
-                c,
-                &cloud.secrets,
-                &s,
-                &verification_mail(&public_url, &u, &token),
-            )?;
+            let delivery = if cloud.mailer.is_some() {
+                let token = new_user_token(c, &u.id, Purpose::VerifyEmail, Duration::days(3))?;
+                jobs::mail::deliver(c, &cloud, &s, &verification_mail(&public_url, &u, &token))?
+            } else {
+                Delivery::NotConfigured
+            };
             audit::insert(
                 c,
                 &s,
@@ -119,10 +130,14 @@ pub async fn signup(core: &Core, form: Form, ip: Option<String>) -> Result<Start
                 "tenant.created",
                 Some(("tenant", &t.id)),
                 json!({ "slug": t.slug }),
-            )
+            )?;
+            Ok(delivery)
         })
         .await?;
-    core.jobs.wake();
+    if delivery.sent() {
+        core.jobs.wake();
+    }
     tracing::info!(tenant = %tenant.slug, "new tenant signed up");
-    sessions::start(core, tenant, user, "tenant_admin".into(), ip).await
+    let started = sessions::start(core, tenant, user, "tenant_admin".into(), ip).await?;
+    Ok((started, delivery))
 }

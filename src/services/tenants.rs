@@ -21,12 +21,17 @@ pub struct Current {
 
 /// The tenant as it is now.
 pub async fn current(core: &Core, scope: &TenantScope) -> Result<Current, Error> {
+    let rules = crate::services::limits::Rules::of(core);
     core.db
         .read(scope, {
             let s = scope.clone();
             move |c| {
+                // The plan and limits shown are the ones that apply (the plan's, with billing).
+                let mut tenant = tenant::get(c, &s)?;
+                let applied = crate::services::limits::applied(c, &s, &rules)?;
+                tenant.put_plan(&applied.plan, &applied.limits, &applied.features);
                 Ok(Current {
-                    tenant: tenant::get(c, &s)?,
+                    tenant,
                     storage_used_bytes: quota::used(c, &s)?,
                     member_count: membership::count(c, &s)?,
                 })
@@ -65,7 +70,9 @@ pub fn check_domain(core: &Core, d: &str) -> Result<String, Error> {
     if !base.is_empty() && (d == base || d.ends_with(&format!(".{base}"))) {
         return Err(Error::invalid(
             "domain",
-            format!("Names under {base} are given by the slug; use your own domain."),
+            format!(
+                "Names under {base} come from your organisation's short name; use your own domain."
+            ),
         ));
     }
     Ok(d)

@@ -6,6 +6,7 @@
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
+use crate::domain::media;
 use crate::error::Error;
 use crate::storage::{Storage, Stored};
 use crate::tenancy::TenantScope;
@@ -25,8 +26,8 @@ pub enum UploadError {
     #[error("upload interrupted: {0}")]
     Interrupted(String),
     /// The bytes say it is not an image or a video, whatever the name says.
-    #[error("The file is not an image or a video.")]
-    NotMedia,
+    #[error("{0}")]
+    NotMedia(crate::domain::media::NotMedia),
     /// Writing it would pass the byte limit given.
     #[error("The upload is larger than allowed.")]
     TooLarge,
@@ -95,18 +96,6 @@ impl Chunk {
     }
 }
 
-/// Whether sniffed bytes are an image or a video. Bytes no signature matches (SVG, raw
-/// streams) pass; a known non-media type (a PDF, an executable, an archive named `.png`) fails.
-pub fn looks_like_media(head: &[u8]) -> bool {
-    match infer::get(head) {
-        Some(t) => matches!(
-            t.matcher_type(),
-            infer::MatcherType::Image | infer::MatcherType::Video
-        ),
-        None => true,
-    }
-}
-
 /// Stores one chunk of upload `id`, writing at most `limit` bytes.
 pub async fn write_part<S, E>(
     storage: &Storage,
@@ -114,7 +103,7 @@ pub async fn write_part<S, E>(
     id: &str,
     chunk: Chunk,
     limit: u64,
-    mut body: S,
+    body: S,
 ) -> Result<u64, UploadError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -133,6 +122,31 @@ where
     room.check(chunk.peak_need()).map_err(UploadError::NoRoom)?;
     let op = storage.operator();
     let dir = dir(scope, id);
+    // The start of the file is judged before a byte is stored: enough of it is gathered first,
+    // since a network chunk may hold only a few bytes. Fused: a multipart field must not be
+    // polled again once it has ended.
+    let mut body = body.fuse();
+    let mut first = None;
+    if start == 0 {
+        let mut head = bytes::BytesMut::new();
+        while head.len() < media::SNIFF_LEN {
+            match body.next().await {
+                Some(Ok(c)) => head.extend_from_slice(&c),
+                Some(Err(e)) => return Err(UploadError::Interrupted(e.to_string())),
+                None => break,
+            }
+        }
+        if let Err(why) = media::sniff(&head[..head.len().min(media::SNIFF_LEN)]) {
+            // Without its start the upload can never become an asset: its other chunks go too.
+            op.delete_with(&dir)
+                .recursive(true)
+                .await
+                .map_err(Error::from)?;
+            return Err(UploadError::NotMedia(why));
+        }
+        first = Some(Ok(head.freeze()));
+    }
+    let mut body = futures_util::stream::iter(first).chain(body);
     if whole {
         op.delete_with(&dir)
             .recursive(true)
@@ -153,10 +167,6 @@ where
                 return Err(UploadError::Interrupted(e.to_string()));
             }
         };
-        if written == 0 && start == 0 && !looks_like_media(&chunk) {
-            let _ = writer.abort().await;
-            return Err(UploadError::NotMedia);
-        }
         written += chunk.len() as u64;
         if written > limit {
             let _ = writer.abort().await;
@@ -283,13 +293,11 @@ pub async fn assemble(
     if tiled(&parts, total).is_none() {
         return Err(Error::invalid("uri", "The upload is not complete."));
     }
-    // Chunks may have come in any order: look at the real start of the file now.
-    if !looks_like_media(&head(storage, scope, id, 8192).await?) {
+    // Chunks may have come in any order, and parts stored before the door checked bytes may
+    // still be waiting: look at the real start of the file now.
+    if let Err(why) = media::sniff(&head(storage, scope, id, media::SNIFF_LEN as u64).await?) {
         discard(storage, scope, id).await?;
-        return Err(Error::invalid(
-            "uri",
-            "The uploaded file is not an image or a video.",
-        ));
+        return Err(Error::invalid("uri", why.to_string()));
     }
     // On disk the kernel joins the parts (copy_file_range) instead of every byte streaming
     // through the server again; the joined copy must fit next to the parts.

@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 
+use crate::cloud::mail::Delivery;
 use crate::cloud::tokens;
 use crate::db::Binding;
 use crate::db::models::user;
@@ -30,9 +31,9 @@ pub async fn verify(core: &Core, token: Option<String>) -> Result<(), Error> {
         .await
 }
 
-/// Queues a new confirmation link to the signed-in user; false when the address is already
-/// confirmed (nothing is sent).
-pub async fn resend(core: &Core, authed: &Authed) -> Result<bool, Error> {
+/// Queues a new confirmation link to the signed-in user; `None` when the address is already
+/// confirmed (nothing is sent), else what became of the e-mail.
+pub async fn resend(core: &Core, authed: &Authed) -> Result<Option<Delivery>, Error> {
     let Principal::User { id, .. } = &authed.principal else {
         return Err(Error::invalid(
             "authorization",
@@ -42,26 +43,29 @@ pub async fn resend(core: &Core, authed: &Authed) -> Result<bool, Error> {
     let (scope, uid) = (authed.scope.clone(), id.clone());
     let (cloud, public_url) = (super::cloud(core)?.clone(), core.config.public_url());
     let binding = Binding::tenant(&scope).with_user(uid.clone());
-    let sent = core
+    let delivery = core
         .db
         .bound(binding, move |c| {
             let user =
                 user::find(c, &uid)?.ok_or_else(|| Error::NotFound("No such user.".into()))?;
             if user.email_verified_at.is_some() {
-                return Ok(false);
+                return Ok(None);
+            }
+            if cloud.mailer.is_none() {
+                return Ok(Some(Delivery::NotConfigured));
             }
             let token = new_user_token(c, &uid, Purpose::VerifyEmail, Duration::days(3))?;
-            jobs::mail::queue(
+            let delivery = jobs::mail::deliver(
                 c,
-                &cloud.secrets,
+                &cloud,
                 &scope,
                 &verification_mail(&public_url, &user, &token),
             )?;
-            Ok(true)
+            Ok(Some(delivery))
         })
         .await?;
-    if sent {
+    if delivery.is_some_and(Delivery::sent) {
         core.jobs.wake();
     }
-    Ok(sent)
+    Ok(delivery)
 }

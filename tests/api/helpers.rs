@@ -76,6 +76,26 @@ impl TestApp {
         }
     }
 
+    /// A second server on the same database and storage (several instances behind a load
+    /// balancer); the first keeps the database alive.
+    #[allow(dead_code)]
+    pub async fn another_instance(&self) -> TestApp {
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        let started = signate::app::start(config.clone())
+            .await
+            .expect("second instance starts");
+        tokio::spawn(started.server);
+        TestApp {
+            addr: started.addr,
+            client: reqwest::Client::new(),
+            state: started.state,
+            config,
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg: None,
+        }
+    }
+
     /// `http://127.0.0.1:PORT<path>`
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
@@ -101,20 +121,7 @@ impl TestApp {
     #[allow(dead_code)]
     pub async fn spawn_s3_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         TestApp::spawn_with(backend, |c| {
-            c.storage.backend = signate::config::StorageBackend::S3;
-            c.storage.s3 = signate::config::S3Config {
-                bucket: std::env::var("SIGNATE_TEST_S3_BUCKET")
-                    .unwrap_or_else(|_| "signate-test".into()),
-                endpoint: s3_endpoint(),
-                region: "us-east-1".into(),
-                access_key_id: std::env::var("SIGNATE_TEST_S3_KEY")
-                    .unwrap_or_else(|_| "testkey".into()),
-                secret_access_key: std::env::var("SIGNATE_TEST_S3_SECRET")
-                    .unwrap_or_else(|_| "testsecret".into()),
-                root: format!("/t-{}/", uuid::Uuid::new_v4().simple()),
-                virtual_host_style: false,
-                presign_media_seconds: 0,
-            };
+            use_s3(c);
             adjust(c);
         })
         .await
@@ -125,6 +132,23 @@ impl TestApp {
     pub fn tenant(&self) -> signate::tenancy::TenantScope {
         self.state.device_tenant.clone().expect("device mode")
     }
+}
+
+/// Puts `config`'s files in the test S3 server (see `s3_endpoint`), under a prefix of its own.
+#[allow(dead_code)]
+pub fn use_s3(config: &mut Config) {
+    config.storage.backend = signate::config::StorageBackend::S3;
+    config.storage.s3 = signate::config::S3Config {
+        bucket: std::env::var("SIGNATE_TEST_S3_BUCKET").unwrap_or_else(|_| "signate-test".into()),
+        endpoint: s3_endpoint(),
+        region: "us-east-1".into(),
+        access_key_id: std::env::var("SIGNATE_TEST_S3_KEY").unwrap_or_else(|_| "testkey".into()),
+        secret_access_key: std::env::var("SIGNATE_TEST_S3_SECRET")
+            .unwrap_or_else(|_| "testsecret".into()),
+        root: format!("/t-{}/", uuid::Uuid::new_v4().simple()),
+        virtual_host_style: false,
+        presign_media_seconds: 0,
+    };
 }
 
 /// The server every PostgreSQL test database is made on (a superuser with trust auth);
@@ -432,5 +456,50 @@ pub async fn wait_for(
             return v;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The real Anthias backup in `../shared/fixtures/` (beside the checkout), whole or by member.
+pub mod anthias_fixture {
+    use std::io::Read;
+
+    /// The backup archive's path.
+    pub const PATH: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/anthias-2026.08.2-lobby.tar.gz"
+    );
+    /// What restoring it must give.
+    pub const EXPECTED: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/anthias-2026.08.2-lobby.expected.json"
+    );
+    /// An H.264 clip inside it.
+    pub const MP4: &str = "anthias_assets/00949e09c48749b2bc36c66bee2f4137.mp4";
+
+    /// A fixture file's bytes.
+    pub fn read(path: &str) -> Vec<u8> {
+        std::fs::read(path).unwrap_or_else(|e| {
+            panic!("fixture {path}: {e} (the tests expect ../shared/ beside the checkout)")
+        })
+    }
+
+    /// The archive's bytes.
+    pub fn archive() -> Vec<u8> {
+        read(PATH)
+    }
+
+    /// One member of the archive.
+    pub fn member(path: &str) -> Vec<u8> {
+        let bytes = archive();
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if entry.path().unwrap().to_string_lossy() == path {
+                let mut out = Vec::new();
+                entry.read_to_end(&mut out).unwrap();
+                return out;
+            }
+        }
+        panic!("{path} not in the fixture")
     }
 }

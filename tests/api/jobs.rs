@@ -2,14 +2,16 @@
 
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, http_server, status_json, wait_for};
+use crate::helpers::{Backend, TestApp, anthias_fixture, http_server, status_json, wait_for};
 
 fn video(uri: String) -> serde_json::Value {
     json!({"name": "Clip", "uri": uri, "mimetype": "video", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 0, "is_enabled": true})
 }
 
 async fn remote_video_is_downloaded(backend: Backend) {
-    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 241) as u8).collect();
+    // A real H.264 clip: with ffprobe installed the file is probed after the download, and
+    // bytes that are no video are (rightly) marked failed.
+    let bytes = anthias_fixture::member(anthias_fixture::MP4);
     let origin = http_server(200, bytes.clone()).await;
     let app = TestApp::spawn_with(backend, |c| c.allow_private_urls = true).await;
     let (s, a) = status_json(

@@ -22,7 +22,7 @@ async fn v2_create_matches_upstream_shape(app: TestApp) {
         id.bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     );
-    let expected = json!({"asset_id": id, "name":"Anthias","uri":"https://anthias.screenly.io","start_date":"2019-08-24T14:15:22Z","end_date":"2029-08-24T14:15:22Z","duration":20,"mimetype":"webpage","is_enabled":false,"nocache":false,"play_order":0,"skip_asset_check":true,"skip_ssl_verify":false,"is_active":false,"is_processing":false,"play_days":[1,2,3,4,5,6,7],"play_time_from":null,"play_time_to":null,"is_reachable":true,"last_reachability_check":null,"metadata":{},"refresh_interval_s":0,"custom_headers":{}});
+    let expected = json!({"asset_id": id, "name":"Anthias","uri":"https://anthias.screenly.io","start_date":"2019-08-24T14:15:22Z","end_date":"2029-08-24T14:15:22Z","duration":20,"mimetype":"webpage","is_enabled":false,"nocache":false,"play_order":0,"skip_asset_check":true,"skip_ssl_verify":false,"is_active":false,"is_processing":false,"play_days":[1,2,3,4,5,6,7],"play_time_from":null,"play_time_to":null,"is_reachable":true,"last_reachability_check":null,"metadata":{},"refresh_interval_s":0,"custom_headers":{},"page_check":null});
     assert_eq!(body, expected);
     // Key order is part of the contract.
     let text = app

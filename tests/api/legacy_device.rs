@@ -312,6 +312,13 @@ async fn info_integrations_and_addresses(app: TestApp) {
     }
     assert!(v2["memory"]["total"].as_u64().unwrap() > 0);
     assert!(v2["uptime"]["days"].is_u64());
+    // Signate's own uptime, apart from the machine's: this server started moments ago (other
+    // tests in this process may have started earlier, but not days ago).
+    assert_eq!(v2["signate_uptime"]["days"], 0, "{v2}");
+    assert!(
+        v2["signate_uptime"]["hours"].as_f64().unwrap() < 1.0,
+        "{v2}"
+    );
     // `time.iso` is Python's isoformat(): whole seconds and a numeric offset, even in UTC
     // (where DRF's date fields say `Z`).
     let utc = json!({"timezone": "UTC"});
@@ -350,6 +357,12 @@ async fn power_commands_are_opt_in(app: TestApp) {
     .await;
     assert_eq!(s, 503, "never reboots unless configured: {b}");
     assert!(b["detail"].as_str().unwrap().contains("reboot_command"));
+    // The app learns from the info that nothing is configured, to hide the buttons.
+    let info = app.get_json("/api/v2/info", 200).await;
+    assert_eq!(
+        info["commands"],
+        json!({"reboot": false, "shutdown": false, "display_power": false, "audio_output": false})
+    );
     assert_eq!(
         status_json(
             app.client
@@ -386,6 +399,11 @@ async fn configured_commands_run() {
         c.display_power_command = Some(format!("echo {{state}} > {}/display", m.display()));
     })
     .await;
+    let info = app.get_json("/api/v2/info", 200).await;
+    assert_eq!(
+        info["commands"],
+        json!({"reboot": true, "shutdown": false, "display_power": true, "audio_output": false})
+    );
     assert_eq!(
         app.client
             .post(app.url("/api/v1/reboot"))

@@ -7,44 +7,13 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{TestApp, status_json};
-
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/anthias-2026.08.2-lobby.tar.gz"
-);
-const EXPECTED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/anthias-2026.08.2-lobby.expected.json"
-);
-
-/// A fixture file's bytes; the fixtures live in `../shared/fixtures` beside the checkout.
-fn read_fixture(path: &str) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| {
-        panic!("fixture {path}: {e} (the tests expect ../shared/ beside the checkout)")
-    })
-}
+use crate::helpers::{TestApp, anthias_fixture, status_json};
 
 fn file_form(field: &str, name: &str, bytes: Vec<u8>) -> Form {
     Form::new().part(
         field.to_string(),
         Part::bytes(bytes).file_name(name.to_string()),
     )
-}
-
-/// A member of the fixture archive.
-fn fixture_member(path: &str) -> Vec<u8> {
-    let bytes = read_fixture(FIXTURE);
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        if entry.path().unwrap().to_string_lossy() == path {
-            let mut out = Vec::new();
-            entry.read_to_end(&mut out).unwrap();
-            return out;
-        }
-    }
-    panic!("{path} not in the fixture")
 }
 
 async fn recover(app: &TestApp, name: &str, bytes: Vec<u8>) -> (u16, Value) {
@@ -70,18 +39,24 @@ async fn restores_a_real_anthias_backup(app: TestApp) {
     let (s, b) = recover(
         &app,
         "Lobby-2026-11-22T16-13-16.tar.gz",
-        read_fixture(FIXTURE),
+        anthias_fixture::archive(),
     )
     .await;
     assert_eq!((s, b), (200, json!("Recovery successful.")));
-    let expected: Value = serde_json::from_slice(&read_fixture(EXPECTED)).unwrap();
+    let expected: Value =
+        serde_json::from_slice(&anthias_fixture::read(anthias_fixture::EXPECTED)).unwrap();
     // The settings match byte for byte, the assets field for field (is_active depends on the
     // clock; the schedule module's tests replay it at the capture time).
     assert_eq!(
         app.get_json("/api/v2/device_settings", 200).await,
         expected["api_v2_device_settings"]
     );
-    let assets = app.get_json("/api/v2/assets", 200).await;
+    let mut assets = app.get_json("/api/v2/assets", 200).await;
+    // `page_check` is Signate's addition (Anthias has none): no check was made yet.
+    for a in assets.as_array_mut().unwrap() {
+        let a = a.as_object_mut().unwrap();
+        assert_eq!(a.remove("page_check"), Some(Value::Null), "{a:?}");
+    }
     assert_eq!(
         without_is_active(&assets),
         without_is_active(&expected["api_v2_assets"])
@@ -120,7 +95,7 @@ async fn restores_a_real_anthias_backup(app: TestApp) {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(c["content"].as_str().unwrap())
             .unwrap();
-        assert_eq!(bytes, fixture_member(member), "{id}");
+        assert_eq!(bytes, anthias_fixture::member(member), "{id}");
     }
     let c = app
         .get_json(
@@ -160,7 +135,7 @@ async fn bad_archives_leave_data_untouched(app: TestApp) {
         (400, json!({"backup_upload": "Invalid backup archive."}))
     );
     // A truncated real backup.
-    let mut cut = read_fixture(FIXTURE);
+    let mut cut = anthias_fixture::archive();
     cut.truncate(cut.len() / 2);
     assert_eq!(
         recover(&app, "cut.tar.gz", cut).await,
@@ -187,7 +162,7 @@ async fn bad_archives_leave_data_untouched(app: TestApp) {
 }
 
 async fn upload_then_create_image_and_video(app: TestApp) {
-    let png = fixture_member("anthias_assets/049ca0fd10594fb18a6e9c64faaa4756.png");
+    let png = anthias_fixture::member("anthias_assets/049ca0fd10594fb18a6e9c64faaa4756.png");
     let res = app
         .client
         .post(app.url("/api/v2/file_asset"))
@@ -260,7 +235,7 @@ async fn upload_then_create_image_and_video(app: TestApp) {
     assert!(!app.state.storage.operator().exists(&key).await.unwrap());
 
     // A video upload: duration must be sent as 0.
-    let mp4 = fixture_member("anthias_assets/00949e09c48749b2bc36c66bee2f4137.mp4");
+    let mp4 = anthias_fixture::member("anthias_assets/00949e09c48749b2bc36c66bee2f4137.mp4");
     let res = app
         .client
         .post(app.url("/api/v2/file_asset"))
@@ -285,7 +260,9 @@ async fn upload_then_create_image_and_video(app: TestApp) {
 }
 
 async fn resumable_upload_out_of_order(app: TestApp) {
-    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    // A JPEG's first bytes, then a pattern: the door judges the start of the file.
+    let mut data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    data[..12].copy_from_slice(b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01");
     let id = "0123456789abcdef0123456789abcdef";
     let chunks = [
         (200_000usize, 299_999usize),
@@ -366,7 +343,7 @@ async fn upload_errors(app: TestApp) {
             json!({"X-Upload-Id": "Malformed upload id."}),
         ),
         (
-            file_form("file_upload", "a.png", b"xyz".to_vec()),
+            file_form("file_upload", "a.png", b"\x89PNG\r\n\x1a\n".to_vec()),
             vec![
                 ("Content-Range", "bytes 0-9/10".to_string()),
                 (
@@ -412,7 +389,7 @@ async fn backup_round_trip(app: TestApp) {
         &json!({"player_name": "Hall", "timezone": "Europe/Stockholm"}),
     )
     .await;
-    let png = fixture_member("anthias_assets/049ca0fd10594fb18a6e9c64faaa4756.png");
+    let png = anthias_fixture::member("anthias_assets/049ca0fd10594fb18a6e9c64faaa4756.png");
     let res = app
         .client
         .post(app.url("/api/v2/file_asset"))
@@ -621,7 +598,127 @@ async fn backups_are_named_like_upstream(app: TestApp) {
     );
 }
 
+/// Every file under the tenant's storage, folders left out.
+async fn stored_files(app: &TestApp) -> Vec<String> {
+    let dir = format!("tenants/{}/", app.tenant().id());
+    app.state
+        .storage
+        .operator()
+        .list_with(&dir)
+        .recursive(true)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.path().to_string())
+        .filter(|p| !p.ends_with('/'))
+        .collect()
+}
+
+/// The bytes decide, not the name: text named `.jpg` is refused with the reason, whole or in
+/// chunks (whatever order they come in), and nothing of it stays in storage.
+async fn text_named_as_a_picture_is_refused(app: TestApp) {
+    let text = b"Dear customer,\nthis is a letter, not a photo.\n".repeat(400);
+    let want = json!({"file_upload": "This file is not a picture or video we can show: it looks like text."});
+    let res = app
+        .client
+        .post(app.url("/api/v2/file_asset"))
+        .multipart(file_form("file_upload", "photo.jpg", text.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_json(res).await, (400, want.clone()));
+    assert_eq!(stored_files(&app).await, Vec::<String>::new());
+
+    // In chunks, the start last: the chunks already stored go with it.
+    let id = "abcdefabcdefabcdefabcdefabcdef12";
+    let half = text.len() / 2;
+    let chunk = |s: usize, e: usize| {
+        app.client
+            .post(app.url("/api/v2/file_asset"))
+            .header("Content-Range", format!("bytes {s}-{e}/{}", text.len()))
+            .header("X-Upload-Id", id)
+            .multipart(file_form("file_upload", "photo.jpg", text[s..=e].to_vec()))
+            .send()
+    };
+    let (s, b) = status_json(chunk(half, text.len() - 1).await.unwrap()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        status_json(chunk(0, half - 1).await.unwrap()).await,
+        (400, want)
+    );
+    assert_eq!(stored_files(&app).await, Vec::<String>::new());
+    assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
+
+    // Other things dressed as pictures are named.
+    for (name, bytes, says) in [
+        (
+            "menu.png",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj".to_vec(),
+            "a document (PDF)",
+        ),
+        (
+            "clip.mp4",
+            b"PK\x03\x04\x14\0\0\0\x08\0".to_vec(),
+            "an archive (ZIP)",
+        ),
+        (
+            "logo.svg",
+            b"<?xml version=\"1.0\"?><note>hi</note>".to_vec(),
+            "not an SVG picture",
+        ),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/v2/file_asset"))
+            .multipart(file_form("file_upload", name, bytes))
+            .send()
+            .await
+            .unwrap();
+        let (s, b) = status_json(res).await;
+        assert_eq!(s, 400, "{name}: {b}");
+        assert!(
+            b["file_upload"].as_str().unwrap().contains(says),
+            "{name}: {b}"
+        );
+    }
+    assert_eq!(stored_files(&app).await, Vec::<String>::new());
+}
+
+/// Real pictures and videos still pass the door and become assets: PNG, JPEG, SVG and MP4.
+async fn real_pictures_and_videos_are_accepted(app: TestApp) {
+    let encoded = |format: image::ImageFormat| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(4, 3, image::Rgb([20, 120, 200]))
+            .write_to(&mut out, format)
+            .unwrap();
+        out.into_inner()
+    };
+    let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"><rect width="4" height="3" fill="blue"/></svg>"#.to_vec();
+    let mp4 = anthias_fixture::member("anthias_assets/00949e09c48749b2bc36c66bee2f4137.mp4");
+    for (name, bytes, mimetype) in [
+        ("tiny.png", encoded(image::ImageFormat::Png), "image"),
+        ("tiny.jpg", encoded(image::ImageFormat::Jpeg), "image"),
+        ("tiny.svg", svg, "image"),
+        ("tiny.mp4", mp4, "video"),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/v2/file_asset"))
+            .multipart(file_form("file_upload", name, bytes))
+            .send()
+            .await
+            .unwrap();
+        let (s, up) = status_json(res).await;
+        assert_eq!(s, 200, "{name}: {up}");
+        let body = json!({"name": name, "uri": up["uri"], "ext": up["ext"], "mimetype": mimetype, "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": if mimetype == "video" { 0 } else { 10 }, "is_enabled": true});
+        let (s, a) = status_json(app.post_json("/api/v2/assets", &body).await).await;
+        assert_eq!(s, 201, "{name}: {a}");
+    }
+}
+
 backend_tests!(
+    text_named_as_a_picture_is_refused,
+    real_pictures_and_videos_are_accepted,
     backups_are_named_like_upstream,
     backups_carry_no_credentials_and_restores_keep_the_devices,
     restores_a_real_anthias_backup,

@@ -282,24 +282,14 @@ async fn hevc_mp4_becomes_h264(app: TestApp) {
     assert!(done["metadata"].get("error_message").is_none(), "{done}");
 }
 
-/// A playlist dressed as a video must not make ffmpeg read other files (another tenant's, on a
-/// shared disk): it is never converted into their content.
+/// A playlist dressed as a video could make ffmpeg read other files (another tenant's, on a
+/// shared disk): its bytes are text, so it is refused at the door and never reaches the tools,
+/// neither sent now nor left over as parts of an upload from before the door judged bytes.
 async fn playlists_dressed_as_video_read_nothing_else(app: TestApp) {
-    assert!(
-        has_ffmpeg(),
-        "the tests need ffmpeg (scripts/services.sh installs it)"
-    );
-    let secret = make_video(&["-c:v", "libx264", "-pix_fmt", "yuv420p"], "mp4");
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("elsewhere.mp4");
-    std::fs::write(&target, &secret).unwrap();
-    let playlist = format!(
-        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{}\n#EXT-X-ENDLIST\n",
-        target.display()
-    );
+    let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n/etc/passwd\n#EXT-X-ENDLIST\n";
     let form = Form::new().part(
         "file_upload",
-        Part::bytes(playlist.clone().into_bytes()).file_name("trick.mp4"),
+        Part::bytes(playlist.as_bytes().to_vec()).file_name("trick.mp4"),
     );
     let res = app
         .client
@@ -308,34 +298,68 @@ async fn playlists_dressed_as_video_read_nothing_else(app: TestApp) {
         .send()
         .await
         .unwrap();
-    // Text is not known not to be media, so the door lets it in; the tools must not follow it.
-    assert!(res.status().is_success());
-    let up: Value = res.json().await.unwrap();
-    let body = json!({"name": "trick", "uri": up["uri"], "ext": ".mp4", "mimetype": "video", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 0, "is_enabled": true});
+    assert_eq!(
+        crate::helpers::status_json(res).await,
+        (
+            400,
+            json!({"file_upload": "This file is not a picture or video we can show: it looks like text."})
+        )
+    );
+    // Parts already stored under an upload id: refused when they would become an asset.
+    let id = "0123456789abcdef0123456789abcdef";
+    let dir = format!("tenants/{}/uploads/{id}/", app.tenant().id());
+    let op = app.state.storage.operator();
+    op.write(&format!("{dir}{:020}", 0), playlist.as_bytes().to_vec())
+        .await
+        .unwrap();
+    op.write(&format!("{dir}total"), playlist.len().to_string())
+        .await
+        .unwrap();
+    let uri = format!("{}/{id}.tmp", app.config.asset_dir());
+    let body = json!({"name": "trick", "uri": uri, "ext": ".mp4", "mimetype": "video", "start_date": "2020-01-01T00:00:00Z", "end_date": "2030-01-01T00:00:00Z", "duration": 0, "is_enabled": true});
     let (status, a) =
         crate::helpers::status_json(app.post_json("/api/v2/assets", &body).await).await;
-    assert_eq!(status, 201, "{a}");
+    assert_eq!(status, 400, "{a}");
+    assert!(a.to_string().contains("it looks like text"), "{a}");
+    let left: Vec<String> = op
+        .list_with(&dir)
+        .recursive(true)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.path().to_string())
+        .filter(|p| !p.ends_with('/'))
+        .collect();
+    assert!(left.is_empty(), "the upload's parts are gone: {left:?}");
+    assert_eq!(app.get_json("/api/v2/assets", 200).await, json!([]));
+}
+
+/// An MP4 box header with nothing a decoder can read behind it passes the door (its first bytes
+/// are a video's), then ffprobe finds no picture in it: the item is marked failed with the
+/// reason, not left for screens to skip.
+async fn unreadable_video_fails_visibly(app: TestApp) {
+    assert!(
+        has_ffmpeg(),
+        "the tests need ffmpeg (scripts/services.sh installs it)"
+    );
+    let mut bytes = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41".to_vec();
+    bytes.extend(std::iter::repeat_n(0xAB, 4096));
+    let a = upload(&app, bytes, "broken.mp4", "video").await;
     let id = a["asset_id"].as_str().unwrap().to_string();
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let served = app
-        .get(&format!("/media/{id}"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
-    assert_eq!(
-        served,
-        playlist.into_bytes(),
-        "the upload's own bytes, nothing read from elsewhere"
-    );
-    assert_eq!(
-        app.get(&format!("/media/{id}/thumbnail")).await.status(),
-        404
-    );
+    // A video in a playable container is probed without being marked processing: wait for
+    // the verdict itself.
+    let done = crate::helpers::wait_for(&app, &format!("/api/v2/assets/{id}"), 60, |a| {
+        a["metadata"].get("error_message").is_some()
+    })
+    .await;
+    let msg = done["metadata"]["error_message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(msg.contains("This video cannot be read"), "{done}");
 }
 
 backend_tests!(
+    unreadable_video_fails_visibly,
     hevc_mp4_becomes_h264,
     playlists_dressed_as_video_read_nothing_else,
     heic_becomes_jpeg,

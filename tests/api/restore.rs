@@ -9,12 +9,8 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{TestApp, status_json};
+use crate::helpers::{TestApp, anthias_fixture, status_json};
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/anthias-2026.08.2-lobby.tar.gz"
-);
 const PNG: &str = "anthias_assets/049ca0fd10594fb18a6e9c64faaa4756.png";
 
 /// What one archive entry is.
@@ -121,21 +117,6 @@ fn row(asset_id: &str, mimetype: &str, uri: &str, extra: Value) -> Value {
     r
 }
 
-/// A member of the real Anthias backup.
-fn fixture_member(path: &str) -> Vec<u8> {
-    let bytes = std::fs::read(FIXTURE).expect("../shared/fixtures beside the checkout");
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        if entry.path().unwrap().to_string_lossy() == path {
-            let mut out = Vec::new();
-            entry.read_to_end(&mut out).unwrap();
-            return out;
-        }
-    }
-    panic!("{path} not in the fixture")
-}
-
 /// POSTs the archive to `/api/v2/recover`: the status, the body and the report header.
 async fn restore(app: &TestApp, bytes: Vec<u8>) -> (u16, Value, Value) {
     let res = app
@@ -231,7 +212,7 @@ async fn restore_refuses_duplicate_asset_ids(app: TestApp) {
 /// Two rows naming one file each get their own stored copy: deleting one leaves the other's
 /// picture whole (they shared one object, so it went with the first).
 async fn restore_gives_each_asset_its_own_file(app: TestApp) {
-    let png = fixture_member(PNG);
+    let png = anthias_fixture::member(PNG);
     let rows = vec![
         row(
             "first",
@@ -389,7 +370,7 @@ async fn restore_skips_addresses_the_api_refuses(app: TestApp) {
 /// A picture or video whose archive entry is missing, empty or not a regular file (a link, a
 /// device, a sparse file) is not restored: it would play nothing (they came back enabled).
 async fn restore_skips_file_assets_without_a_regular_file(app: TestApp) {
-    let png = fixture_member(PNG);
+    let png = anthias_fixture::member(PNG);
     let image = |id: &str, file: Value| {
         row(
             id,
@@ -490,9 +471,9 @@ async fn restore_fits_names_and_skips_nul_text(app: TestApp) {
 /// night promo at the welcome picture's file, and the camera shares the welcome picture's
 /// position. The rows go through the same rules as a Signate backup's.
 async fn restore_checks_anthias_rows_too(app: TestApp) {
-    let original = std::fs::read(FIXTURE).unwrap();
+    let original = anthias_fixture::archive();
     let db = app.dir.path().join("crafted-anthias.db");
-    std::fs::write(&db, fixture_member(".anthias/anthias.db")).unwrap();
+    std::fs::write(&db, anthias_fixture::member(".anthias/anthias.db")).unwrap();
     {
         use diesel::{Connection, RunQueryDsl};
         let mut conn = diesel::SqliteConnection::establish(&db.display().to_string()).unwrap();
@@ -537,7 +518,7 @@ async fn restore_checks_anthias_rows_too(app: TestApp) {
     delete(&app, "049ca0fd10594fb18a6e9c64faaa4756").await;
     assert_eq!(
         content(&app, "b0a6d41845c64c64bb5abd71dffc40ee").await,
-        fixture_member(PNG)
+        anthias_fixture::member(PNG)
     );
     assert_eq!(
         reported(&report, "skipped"),

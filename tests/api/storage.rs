@@ -105,7 +105,7 @@ async fn spoofed_extensions_are_refused(app: TestApp) {
         (s, b),
         (
             400,
-            json!({"file_upload": "Invalid file type. Expected image or video."})
+            json!({"file_upload": "This file is not a picture or video we can show: it looks like a document (PDF)."})
         )
     );
     let mut zip = b"PK\x03\x04".to_vec();
@@ -143,6 +143,10 @@ async fn spoofed_extensions_are_refused(app: TestApp) {
             );
         }
     }
+    assert!(
+        upload_keys(&app).await.is_empty(),
+        "the chunk that came first went with the refused start"
+    );
 }
 
 async fn garbage_collection_removes_only_orphans(app: TestApp) {

@@ -5,6 +5,7 @@ export class Channel {
     socket = null;
     retry;
     failures = 0;
+    stopped = false;
     constructor(url, onMessage, onOpen) {
         this.url = url;
         this.onMessage = onMessage;
@@ -15,6 +16,7 @@ export class Channel {
     }
     start() {
         clearTimeout(this.retry);
+        this.stopped = false;
         let socket;
         try {
             socket = new WebSocket(this.url);
@@ -51,12 +53,24 @@ export class Channel {
         };
         socket.onerror = () => socket.close();
     }
+    stop() {
+        this.stopped = true;
+        clearTimeout(this.retry);
+        const socket = this.socket;
+        this.socket = null;
+        if (socket) {
+            socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+            socket.close();
+        }
+    }
     send(message) {
         if (this.open)
             this.socket?.send(JSON.stringify(message));
     }
     scheduleRetry() {
         clearTimeout(this.retry);
+        if (this.stopped)
+            return;
         const base = Math.min(5000, 500 * 2 ** this.failures);
         this.failures = Math.min(this.failures + 1, 10);
         this.retry = setTimeout(() => this.start(), base * (0.8 + Math.random() * 0.2));

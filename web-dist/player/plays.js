@@ -26,6 +26,10 @@ export class PlayLog {
             this.queue.splice(0, this.queue.length - this.cap);
         this.save();
     }
+    clear() {
+        this.queue = [];
+        this.save();
+    }
     async flush(post) {
         if (this.flushing)
             return;
@@ -58,5 +62,6 @@ function isRecord(value) {
         r !== null &&
         typeof r.asset_id === "string" &&
         typeof r.started_at === "string" &&
-        typeof r.duration_ms === "number");
+        typeof r.duration_ms === "number" &&
+        [r.playlist_id, r.schedule_id, r.interrupt_id].every((v) => v === undefined || v === null || typeof v === "string"));
 }

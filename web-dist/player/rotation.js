@@ -1,35 +1,42 @@
 export class Rotation {
     random;
+    keyOf;
     order = [];
     pos = -1;
     detached = false;
     currentId = null;
     shuffle = false;
     upcoming = null;
-    constructor(random = Math.random) {
+    base = [];
+    arrange = null;
+    constructor(random = Math.random, keyOf = (item) => item.asset_id) {
         this.random = random;
+        this.keyOf = keyOf;
     }
-    update(active, shuffle) {
+    update(active, shuffle, arrange = null) {
+        const key = this.keyOf;
         const oldOrder = this.order;
-        const anchor = this.pos >= 0 ? (oldOrder[this.pos]?.asset_id ?? null) : null;
+        const anchor = this.pos >= 0 ? (oldOrder[this.pos] ? key(oldOrder[this.pos]) : null) : null;
+        this.base = active.slice();
+        this.arrange = arrange;
         let order;
         if (shuffle && this.shuffle) {
-            const byId = new Map(active.map((a) => [a.asset_id, a]));
+            const byId = new Map(active.map((a) => [key(a), a]));
             order = [];
             for (const a of oldOrder) {
-                const fresh = byId.get(a.asset_id);
+                const fresh = byId.get(key(a));
                 if (fresh) {
                     order.push(fresh);
-                    byId.delete(a.asset_id);
+                    byId.delete(key(a));
                 }
             }
             for (const a of byId.values()) {
-                const lo = anchor === null ? 0 : order.findIndex((o) => o.asset_id === anchor) + 1;
+                const lo = anchor === null ? 0 : order.findIndex((o) => key(o) === anchor) + 1;
                 order.splice(lo + Math.floor(this.random() * (order.length - lo + 1)), 0, a);
             }
         }
         else {
-            order = shuffle ? this.shuffled(active, this.currentId) : active.slice();
+            order = shuffle ? this.cycle(active, this.currentId) : active.slice();
         }
         this.order = order;
         this.shuffle = shuffle;
@@ -38,18 +45,29 @@ export class Rotation {
             this.pos = -1;
             return;
         }
-        const here = order.findIndex((a) => a.asset_id === anchor);
+        const here = order.findIndex((a) => key(a) === anchor);
         if (here >= 0) {
             this.pos = here;
             return;
         }
         let before = -1;
         for (let i = this.pos - 1; i >= 0 && before < 0; i--) {
-            const id = oldOrder[i]?.asset_id;
-            before = order.findIndex((a) => a.asset_id === id);
+            const old = oldOrder[i];
+            const id = old ? key(old) : undefined;
+            before = order.findIndex((a) => key(a) === id);
         }
         this.pos = before;
         this.detached = true;
+    }
+    restart() {
+        this.order = [];
+        this.base = [];
+        this.arrange = null;
+        this.pos = -1;
+        this.detached = false;
+        this.currentId = null;
+        this.shuffle = false;
+        this.upcoming = null;
     }
     get items() {
         return this.order;
@@ -89,7 +107,7 @@ export class Rotation {
         return this.land(((idx % n) + n) % n);
     }
     showExtra(asset) {
-        this.currentId = asset.asset_id;
+        this.currentId = this.keyOf(asset);
         this.detached = true;
     }
     get current() {
@@ -99,7 +117,7 @@ export class Rotation {
         this.pos = idx;
         this.detached = false;
         const asset = this.order[idx] ?? null;
-        this.currentId = asset ? asset.asset_id : null;
+        this.currentId = asset ? this.keyOf(asset) : null;
         return asset;
     }
     none() {
@@ -111,8 +129,12 @@ export class Rotation {
     nextCycle() {
         if (!this.shuffle)
             return this.order;
-        this.upcoming ??= this.shuffled(this.order, this.order[this.pos]?.asset_id ?? this.currentId);
+        const here = this.order[this.pos];
+        this.upcoming ??= this.cycle(this.arrange ? this.base : this.order, here ? this.keyOf(here) : this.currentId);
         return this.upcoming;
+    }
+    cycle(items, avoidFirst) {
+        return this.arrange ? this.arrange(items, avoidFirst) : this.shuffled(items, avoidFirst);
     }
     shuffled(items, avoidFirst) {
         const out = items.slice();
@@ -120,7 +142,7 @@ export class Rotation {
             const j = Math.floor(this.random() * (i + 1));
             [out[i], out[j]] = [out[j], out[i]];
         }
-        if (out.length > 1 && out[0].asset_id === avoidFirst) {
+        if (out.length > 1 && this.keyOf(out[0]) === avoidFirst) {
             const j = 1 + Math.floor(this.random() * (out.length - 1));
             [out[0], out[j]] = [out[j], out[0]];
         }

@@ -1,5 +1,9 @@
 const PLAYLIST_URL = "/api/player/playlist";
 const LAST_KEY = "signate.playlist";
+export const UNPAIRED = "unpaired";
+export function needsPairing(response) {
+    return response.status === 401 && response.headers.get("Signate-Pairing")?.trim().toLowerCase() === "required";
+}
 export async function fetchPlaylist(store) {
     const sentAt = Date.now();
     try {
@@ -8,6 +12,10 @@ export async function fetchPlaylist(store) {
             headers: { Accept: "application/json" },
             signal: AbortSignal.timeout(10_000),
         });
+        if (needsPairing(response)) {
+            forgetPlaylist(store);
+            return UNPAIRED;
+        }
         if (!response.ok)
             throw new Error(`HTTP ${response.status}`);
         const text = await response.text();
@@ -28,6 +36,13 @@ export async function fetchPlaylist(store) {
         console.warn("[signate] playlist fetch failed:", error instanceof Error ? error.message : error);
         const saved = parsePlaylist(store?.getItem(LAST_KEY) ?? "");
         return saved ? { playlist: saved, fresh: false, sentAt, receivedAt: Date.now() } : null;
+    }
+}
+export function forgetPlaylist(store) {
+    try {
+        store?.removeItem(LAST_KEY);
+    }
+    catch {
     }
 }
 function parsePlaylist(text) {

@@ -1,3 +1,4 @@
+import { hasKioskExtension, probeFailure, reachable, sendHeadersThroughExtension, webPagePlan } from "./kiosk.js";
 export class Unplayable extends Error {
 }
 const FADE_MS = 250;
@@ -212,6 +213,28 @@ class VideoItem {
     }
 }
 const headerWarned = new Set();
+async function readyWebPage(asset) {
+    const plan = webPagePlan(asset, hasKioskExtension());
+    if ("skip" in plan)
+        throw new Unplayable(`web page ${asset.url}: ${plan.skip}`);
+    if (!(await reachable(asset.url))) {
+        const why = probeFailure(asset, navigator.onLine);
+        if (why !== null)
+            throw new Unplayable(`web page ${asset.url}: ${why}`);
+    }
+    if (plan.headers === "extension") {
+        try {
+            await sendHeadersThroughExtension(asset.url, asset.headers);
+        }
+        catch (error) {
+            console.warn(`[signate] ${asset.asset_id}: extra request headers not sent: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
+    else if (plan.headers === "unsendable" && !headerWarned.has(asset.asset_id)) {
+        headerWarned.add(asset.asset_id);
+        console.warn(`[signate] ${asset.asset_id}: extra request headers need the kiosk extension; shown without them`);
+    }
+}
 class WebItem {
     asset;
     layer;
@@ -223,12 +246,9 @@ class WebItem {
         this.asset = asset;
         this.layer = layer;
         this.frame = this.makeFrame();
-        if (Object.keys(asset.headers ?? {}).length > 0 && !headerWarned.has(asset.asset_id)) {
-            headerWarned.add(asset.asset_id);
-            console.warn(`[signate] ${asset.asset_id}: a browser cannot add request headers to a web page; not sent`);
-        }
     }
-    load() {
+    async load() {
+        await readyWebPage(this.asset);
         return this.navigate(this.frame);
     }
     start() {

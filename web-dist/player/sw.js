@@ -40,7 +40,9 @@ sw.addEventListener("fetch", (event) => {
 });
 sw.addEventListener("message", (event) => {
     const data = event.data;
-    if (data?.type === "media" && Array.isArray(data.urls)) {
+    if (data?.type === "forget")
+        event.waitUntil(forget());
+    else if (data?.type === "media" && Array.isArray(data.urls)) {
         const urls = data.urls.filter((u) => typeof u === "string" && u.startsWith("/media/") && !new URL(u, location.href).pathname.endsWith("/live"));
         event.waitUntil(syncMedia(urls));
     }
@@ -73,6 +75,9 @@ async function playlist(request) {
         const response = await network(request);
         if (response.ok)
             await cache.put(PLAYLIST_PATH, response.clone());
+        else if (response.status === 401 && response.headers.get("Signate-Pairing")?.trim().toLowerCase() === "required") {
+            await cache.delete(PLAYLIST_PATH);
+        }
         return response;
     }
     catch (error) {
@@ -116,6 +121,13 @@ async function slice(whole, range) {
     return new Response(blob.slice(start, end + 1), { status: 206, statusText: "Partial Content", headers });
 }
 let syncing = Promise.resolve();
+function forget() {
+    syncing = syncing.catch(() => undefined).then(async () => {
+        await caches.delete(DATA_CACHE);
+        await caches.delete(MEDIA_CACHE);
+    });
+    return syncing;
+}
 function syncMedia(paths) {
     syncing = syncing.then(async () => {
         const cache = await caches.open(MEDIA_CACHE);

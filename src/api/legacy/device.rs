@@ -46,6 +46,7 @@ pub async fn info(dev: Device, v: Version) -> HttpResponse {
         let now = Utc::now().with_timezone(&tz);
         let offset = now.offset().fix().local_minus_utc();
         let (days, hours) = host::uptime_parts(host::uptime_seconds().unwrap_or(0.0));
+        let (own_days, own_hours) = host::uptime_parts(host::process_uptime_seconds());
         let memory = host::memory().map(|m| {
             json!({
                 "total": m.total, "used": m.used, "free": m.free, "shared": m.shared,
@@ -62,6 +63,15 @@ pub async fn info(dev: Device, v: Version) -> HttpResponse {
             "ip_addresses": host::reachable_urls(config.listen),
             "mac_address": host::mac_address().unwrap_or_else(|| "Unknown".into()),
             "host_user": std::env::var("HOST_USER").ok(),
+            // Signate's own additions: the app tells the machine's uptime
+            // from Signate's, and offers only the commands this device can run.
+            "signate_uptime": { "days": own_days, "hours": own_hours },
+            "commands": {
+                "reboot": config.reboot_command.is_some(),
+                "shutdown": config.shutdown_command.is_some(),
+                "display_power": config.display_power_command.is_some(),
+                "audio_output": config.audio_output_command.is_some(),
+            },
             "time": {
                 // Python's `isoformat()`: a numeric offset even in UTC, unlike DRF's fields.
                 "iso": now.with_nanosecond(0).unwrap_or(now).format("%Y-%m-%dT%H:%M:%S%:z").to_string(),

@@ -193,11 +193,8 @@ pub async fn file_asset(
                 ));
             }
             Err(uploads::UploadError::Storage(e)) => return Err(e.into()),
-            Err(uploads::UploadError::NotMedia) => {
-                return Err(LegacyError::scalar(
-                    "file_upload",
-                    "Invalid file type. Expected image or video.",
-                ));
+            Err(uploads::UploadError::NotMedia(why)) => {
+                return Err(LegacyError::scalar("file_upload", why.to_string()));
             }
             Err(uploads::UploadError::TooLarge) if room.is_some_and(|r| r < max) => {
                 return Err(over_quota());

@@ -117,6 +117,16 @@ pub struct AssetV2 {
     metadata: Value,
     refresh_interval_s: i64,
     custom_headers: Value,
+    /// Web pages: the server's last check (null until one was made).
+    page_check: Option<PageCheckV2>,
+}
+
+/// Whether a screen can show a web page, as the server's page check found it.
+#[derive(Serialize)]
+pub struct PageCheckV2 {
+    status: &'static str,
+    reason: String,
+    checked_at: String,
 }
 
 impl AssetV2 {
@@ -156,6 +166,11 @@ impl AssetV2 {
             metadata: Value::Object(metadata),
             refresh_interval_s: refresh,
             custom_headers: Value::Object(custom_headers),
+            page_check: a.page_check().map(|(status, reason, at)| PageCheckV2 {
+                status: status.as_str(),
+                reason: reason.to_string(),
+                checked_at: render_datetime(at, tz),
+            }),
         }
     }
 }

@@ -152,9 +152,11 @@ async fn list(
         _ => None,
     };
     let zone = ctx.tz().await?;
+    let ids: Vec<String> = page.iter().map(|(_, a)| a.asset_id.clone()).collect();
+    let seen = crate::services::analytics::views(&ctx, ids).await?;
     let items = page
         .iter()
-        .map(|(_, a)| views::Asset::new(a, zone))
+        .map(|(_, a)| views::Asset::new(a, zone).viewed(&seen))
         .collect();
     Ok(HttpResponse::Ok().json(AssetList { items, next_cursor }))
 }
@@ -401,7 +403,8 @@ async fn create(
 async fn get(allowed: Allowed<perm::AssetsView>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let ctx = allowed.ctx();
     let a = assets::get(&ctx, &id).await.map_err(not_found)?;
-    Ok(HttpResponse::Ok().json(views::Asset::new(&a, ctx.tz().await?)))
+    let seen = crate::services::analytics::views(&ctx, vec![a.asset_id.clone()]).await?;
+    Ok(HttpResponse::Ok().json(views::Asset::new(&a, ctx.tz().await?).viewed(&seen)))
 }
 
 /// `PATCH /api/v3/assets/{id}`
@@ -415,7 +418,8 @@ async fn update(
     let saved = assets::update(&ctx, Dialect::V3, &id, changes)
         .await
         .map_err(not_found)?;
-    Ok(HttpResponse::Ok().json(views::Asset::new(&saved, ctx.tz().await?)))
+    let seen = crate::services::analytics::views(&ctx, vec![saved.asset_id.clone()]).await?;
+    Ok(HttpResponse::Ok().json(views::Asset::new(&saved, ctx.tz().await?).viewed(&seen)))
 }
 
 /// `DELETE /api/v3/assets/{id}`: the row (with its share links), then its files.
@@ -423,10 +427,18 @@ async fn delete(
     allowed: Allowed<perm::AssetsDelete>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    assets::delete(&allowed.ctx(), &id)
+    let (_, playlists) = assets::delete(&allowed.ctx(), &id)
         .await
         .map_err(not_found)?;
-    Ok(HttpResponse::NoContent().finish())
+    if playlists.is_empty() {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    Ok(HttpResponse::Ok().json(super::views::AssetDeleted {
+        removed_from_playlists: playlists
+            .into_iter()
+            .map(|(id, name)| super::views::PlaylistRef { id, name })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize)]

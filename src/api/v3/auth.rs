@@ -7,7 +7,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::views::{Me, Status, TenantRef, TokenBody};
+use super::views::{MailAck, Me, Status, TenantRef, TokenBody};
 use super::{ApiResult, Json, SignedIn};
 use crate::api::principal::{self, MEDIA_COOKIE, client_ip};
 use crate::app::AppState;
@@ -56,8 +56,8 @@ async fn signup(
         tenant_name: b.tenant_name,
         tenant_slug: b.tenant_slug,
     };
-    let started = signup::signup(&state.core, form, client_ip(&req)).await?;
-    Ok(HttpResponse::Created().json(TokenBody::from(&started)))
+    let (started, delivery) = signup::signup(&state.core, form, client_ip(&req)).await?;
+    Ok(HttpResponse::Created().json(TokenBody::signed_up(&started, delivery)))
 }
 
 #[derive(Deserialize)]
@@ -145,16 +145,20 @@ struct EmailBody {
 }
 
 /// `POST /api/v3/auth/forgot-password`: always 202, so the answer does not tell which
-/// addresses have accounts; the e-mail goes out only when one does.
+/// addresses have accounts; the e-mail goes out only when one does. `email_sent` says whether
+/// this server can send e-mail at all, which is the same for every address.
 async fn forgot_password(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Json<EmailBody>,
 ) -> ApiResult<HttpResponse> {
     super::app_state(&req)?;
-    passwords::forgot(&state.core, body.into_inner().email, client_ip(&req)).await?;
-    Ok(HttpResponse::Accepted().json(Status::new(
+    let delivery = passwords::forgot(&state.core, body.into_inner().email, client_ip(&req)).await?;
+    Ok(HttpResponse::Accepted().json(MailAck::new(
+        delivery,
         "If an account exists for this address, a reset link is on its way.",
+        "E-mail is not set up on this server, so no reset link was sent. Ask an admin of your \
+         organisation for one.",
     )))
 }
 
@@ -196,12 +200,16 @@ async fn verify_email(
 
 /// `POST /api/v3/auth/resend-verification`
 async fn resend_verification(signed: SignedIn) -> ApiResult<HttpResponse> {
-    if !verification::resend(&signed.state.core, &signed.authed).await? {
+    let Some(delivery) = verification::resend(&signed.state.core, &signed.authed).await? else {
         return Ok(
             HttpResponse::Ok().json(Status::new("Your e-mail address is already confirmed."))
         );
-    }
-    Ok(HttpResponse::Accepted().json(Status::new("A new confirmation link is on its way.")))
+    };
+    Ok(HttpResponse::Accepted().json(MailAck::new(
+        delivery,
+        "A new confirmation link is on its way.",
+        "E-mail is not set up on this server, so no confirmation link was sent.",
+    )))
 }
 
 #[derive(Deserialize)]

@@ -60,11 +60,33 @@ pub fn generated() -> Vec<(String, Value)> {
     add::<views::MemberList>(&mut all);
     add::<views::Invitation>(&mut all);
     add::<views::InvitationList>(&mut all);
+    add::<views::InvitationSent>(&mut all);
+    add::<views::ResetLink>(&mut all);
+    add::<views::MailAck>(&mut all);
+    add::<views::ServerStatus>(&mut all);
     add::<views::ApiKey>(&mut all);
     add::<views::ApiKeyCreated>(&mut all);
     add::<views::ApiKeyList>(&mut all);
     add::<views::AuditEntry>(&mut all);
     add::<views::AuditList>(&mut all);
+    add::<views::Playlist>(&mut all);
+    add::<views::Schedule>(&mut all);
+    add::<views::Interrupt>(&mut all);
+    add::<views::TimelineSegment>(&mut all);
+    add::<views::AssetDeleted>(&mut all);
+    add::<views::PlaysReport>(&mut all);
+    add::<views::UptimeReport>(&mut all);
+    add::<super::billing::BillingPlan>(&mut all);
+    add::<super::billing::BillingSubscription>(&mut all);
+    add::<super::billing::BillingRedirect>(&mut all);
+    add::<super::billing::BillingInvoice>(&mut all);
+    add::<super::billing::UsageReport>(&mut all);
+    add::<crate::api::screens::views::Screen>(&mut all);
+    add::<crate::api::screens::views::Group>(&mut all);
+    add::<crate::api::screens::views::CommandSent>(&mut all);
+    add::<crate::api::screens::views::PairingStarted>(&mut all);
+    add::<crate::api::screens::views::PairingPending>(&mut all);
+    add::<crate::api::screens::views::PairingDone>(&mut all);
     let mut out: Vec<(String, Value)> = Vec::new();
     for (name, schema) in all {
         if out.iter().any(|(n, _)| *n == name) {

@@ -49,7 +49,7 @@ fn parse_changes(core: &Core, body: &Value) -> Result<(Changes, Vec<String>), Er
             return Err(Error::invalid(
                 k.clone(),
                 format!(
-                    "{k} cannot be changed here (the slug is permanent; limits come with the plan)."
+                    "{k} cannot be changed here (the short name is permanent; limits come with the plan)."
                 ),
             ));
         }

@@ -1,23 +1,33 @@
-//! `/api/v3/users`: members of the tenant, invitations by e-mail, role changes and removal.
+//! `/api/v3/users`: members of the tenant, invitations by e-mail (or by a copied link when the
+//! server has no e-mail), reset links to hand over, role changes and removal; and
+//! `/api/v3/status`, which says whether e-mail works.
 //! Parsing and views only: the use cases (and the rule that a tenant keeps an admin) are in
 //! `services::members` and `services::invitations`.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::views::{Invitation, InvitationList, Member, MemberList};
-use super::{Allowed, ApiResult, Json, perm};
-use crate::services::invitations;
+use super::views::{
+    Invitation, InvitationList, InvitationSent, Member, MemberList, ResetLink, ServerStatus,
+};
+use super::{Allowed, ApiResult, Json, SignedIn, perm};
 use crate::services::members::{self, RoleChange};
+use crate::services::{health, invitations, passwords};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list))
+    cfg.route("/status", web::get().to(status))
+        .route("/users", web::get().to(list))
         .route("/users/invite", web::post().to(invite))
         .route("/users/invitations", web::get().to(list_invitations))
         .route(
             "/users/invitations/{id}",
             web::delete().to(cancel_invitation),
         )
+        .route(
+            "/users/invitations/{id}/resend",
+            web::post().to(resend_invitation),
+        )
+        .route("/users/{id}/reset-link", web::post().to(reset_link))
         .route("/users/{id}", web::patch().to(update))
         .route("/users/{id}", web::delete().to(remove));
 }
@@ -36,13 +46,43 @@ struct InviteBody {
 
 /// `POST /api/v3/users/invite`: records the invitation and queues its e-mail in one
 /// transaction; the seat is held (members + pending invitations count against max_users).
+/// Says whether the e-mail went out, and without e-mail hands the link to a user manager.
 async fn invite(
     allowed: Allowed<perm::UsersInvite>,
     body: Json<InviteBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let i = invitations::invite(&allowed.ctx(), &allowed.authed, b.email, b.role).await?;
-    Ok(HttpResponse::Created().json(Invitation::from(&i)))
+    Ok(HttpResponse::Created().json(InvitationSent::from(&i)))
+}
+
+/// `POST /api/v3/users/invitations/{id}/resend`: a new link for a pending invitation (the old
+/// one stops working), e-mailed when the server can.
+async fn resend_invitation(
+    allowed: Allowed<perm::UsersInvite>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let i = invitations::resend(&allowed.ctx(), &allowed.authed, &id).await?;
+    Ok(HttpResponse::Created().json(InvitationSent::from(&i)))
+}
+
+/// `POST /api/v3/users/{id}/reset-link`: a one-time password reset link for a member, for an
+/// admin to hand over by other means than e-mail. Recorded as `user.reset_link_created`.
+async fn reset_link(
+    allowed: Allowed<perm::UsersManage>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let r = passwords::reset_link(&allowed.ctx(), &allowed.authed, &id).await?;
+    Ok(HttpResponse::Created().json(ResetLink::from(&r)))
+}
+
+/// `GET /api/v3/status`: whether this server's e-mail works, for any signed-in member (the
+/// admin app warns when invitations and resets cannot be e-mailed).
+pub async fn status(signed: SignedIn) -> ApiResult<HttpResponse> {
+    let mail = health::mail(&signed.state.core)
+        .await
+        .unwrap_or(crate::cloud::mail::Health::NotConfigured);
+    Ok(HttpResponse::Ok().json(ServerStatus::from(&mail)))
 }
 
 async fn list_invitations(allowed: Allowed<perm::UsersView>) -> ApiResult<HttpResponse> {

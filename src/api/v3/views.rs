@@ -4,7 +4,7 @@
 //! document, and a test fails until the document is regenerated. Doc comments are the
 //! document's descriptions. Field order is the JSON's key order.
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
@@ -12,10 +12,14 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 use super::iso;
+use crate::cloud::mail::{Delivery, Health};
+use crate::db::models::program as program_rows;
 use crate::db::models::{api_key, asset, audit, invitation, membership, tenant, user};
 use crate::domain::permission::{self, Permission};
 use crate::domain::schedule::PlayDays;
 use crate::services::invitations::Invited;
+use crate::services::passwords;
+use crate::services::program;
 use crate::services::sessions::{Me as Held, Started};
 use crate::services::tenants::Current;
 
@@ -110,6 +114,52 @@ pub struct Asset {
     /// Last change.
     #[schema(read_only, format = DateTime)]
     pub updated_at: String,
+    /// How often screens showed it (proof of play).
+    #[schema(read_only, minimum = 0)]
+    pub view_count: i64,
+    /// When a screen last finished showing it, or null.
+    #[schema(required = true, read_only, format = DateTime)]
+    pub last_viewed: Option<String>,
+    /// Web pages: whether a screen can show it, as the server's last check found (it checks
+    /// on create, when the address changes and every six hours); null until a check was made,
+    /// and for other kinds of content.
+    #[schema(required = true, read_only)]
+    pub page_check: Option<PageCheck>,
+}
+
+/// What the server's check of a web page found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageCheck {
+    pub status: PageCheckStatus,
+    /// The reason in words, for people.
+    pub reason: String,
+    /// When the check was made.
+    #[schema(format = DateTime)]
+    pub checked_at: String,
+}
+
+/// The verdict of a page check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PageCheckStatus {
+    /// It answers and a browser shows it inside the player.
+    Ok,
+    /// It answers but forbids being shown inside another page (`X-Frame-Options`, CSP
+    /// `frame-ancestors`): only screens running the kiosk extension show it; others skip it.
+    NotFrameable,
+    /// No answer or an error status: screens skip it.
+    Unreachable,
+}
+
+impl From<crate::domain::framing::PageStatus> for PageCheckStatus {
+    fn from(s: crate::domain::framing::PageStatus) -> PageCheckStatus {
+        use crate::domain::framing::PageStatus;
+        match s {
+            PageStatus::Ok => PageCheckStatus::Ok,
+            PageStatus::NotFrameable => PageCheckStatus::NotFrameable,
+            PageStatus::Unreachable => PageCheckStatus::Unreachable,
+        }
+    }
 }
 
 /// Where an asset's background work stands.
@@ -165,7 +215,26 @@ impl Asset {
             sha256: a.sha256.clone(),
             created_at: iso(a.created_at),
             updated_at: iso(a.updated_at),
+            view_count: 0,
+            last_viewed: None,
+            page_check: a.page_check().map(|(status, reason, at)| PageCheck {
+                status: status.into(),
+                reason: reason.to_string(),
+                checked_at: iso(at),
+            }),
         }
+    }
+
+    /// With what proof of play says about it.
+    pub fn viewed(
+        mut self,
+        views: &std::collections::HashMap<String, (i64, NaiveDateTime)>,
+    ) -> Asset {
+        if let Some((n, last)) = views.get(&self.id) {
+            self.view_count = *n;
+            self.last_viewed = Some(iso(*last));
+        }
+        self
     }
 }
 
@@ -289,6 +358,24 @@ pub struct TokenBody {
     pub tenant: TenantRef,
     #[schema(value_type = Role)]
     pub role: String,
+    /// Sign-up only: whether the e-mail confirming the address is on its way (queued for
+    /// sending); `false` when this server cannot send e-mail. Absent from other answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_sent: Option<bool>,
+    /// Sign-up only, when `email_sent` is `false`: why, in words for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_reason: Option<&'static str>,
+}
+
+impl TokenBody {
+    /// A sign-up's answer: the session and what became of the confirmation e-mail.
+    pub fn signed_up(s: &Started, delivery: Delivery) -> TokenBody {
+        TokenBody {
+            email_sent: Some(delivery.sent()),
+            email_reason: delivery.reason(),
+            ..TokenBody::from(s)
+        }
+    }
 }
 
 impl From<&Started> for TokenBody {
@@ -301,6 +388,8 @@ impl From<&Started> for TokenBody {
             user: User::from(&s.user),
             tenant: TenantRef::from(&s.tenant),
             role: s.role.clone(),
+            email_sent: None,
+            email_reason: None,
         }
     }
 }
@@ -366,6 +455,67 @@ impl Status {
     pub fn new(status: &'static str) -> Status {
         Status { status }
     }
+}
+
+/// An acknowledgement of a request that sends an e-mail, saying whether it went out.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = examples::mail_ack)]
+pub struct MailAck {
+    /// What happened, in words for people.
+    pub status: &'static str,
+    /// Whether the e-mail is on its way (queued for sending). `false` when this server cannot
+    /// send e-mail: nothing was sent.
+    pub email_sent: bool,
+    /// Present when `email_sent` is `false`: why, in words for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_reason: Option<&'static str>,
+}
+
+impl MailAck {
+    /// `sent` or `not_sent` as the status, by what became of the e-mail.
+    pub fn new(delivery: Delivery, sent: &'static str, not_sent: &'static str) -> MailAck {
+        MailAck {
+            status: if delivery.sent() { sent } else { not_sent },
+            email_sent: delivery.sent(),
+            email_reason: delivery.reason(),
+        }
+    }
+}
+
+/// What the server's own parts say, for admins: whether e-mail works.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = examples::server_status)]
+pub struct ServerStatus {
+    pub email: EmailStatus,
+}
+
+/// Whether this server can send e-mail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailStatus {
+    /// `ok`: the SMTP server answers; `not_configured`: no SMTP host is set, nothing is
+    /// e-mailed (invitation and reset links can be copied instead); `unreachable`: the SMTP
+    /// server does not answer, messages wait in the queue.
+    #[schema(schema_with = email_states)]
+    pub state: &'static str,
+    /// What it means, in words for people.
+    pub message: String,
+}
+
+impl From<&Health> for ServerStatus {
+    fn from(h: &Health) -> ServerStatus {
+        ServerStatus {
+            email: EmailStatus {
+                state: h.state(),
+                message: h.message(),
+            },
+        }
+    }
+}
+
+fn email_states() -> impl Into<RefOr<Schema>> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["ok", "not_configured", "unreachable"]))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,6 +701,71 @@ impl From<&invitation::Invitation> for Invitation {
             email: i.email.clone(),
             role: i.role.clone(),
             expires_at: iso(i.expires_at),
+        }
+    }
+}
+
+/// A new (or resent) invitation and what became of its e-mail.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = examples::invitation_sent)]
+pub struct InvitationSent {
+    /// Invitation id (UUID).
+    #[schema(format = "uuid")]
+    pub id: String,
+    /// Invited address.
+    #[schema(format = Email)]
+    pub email: String,
+    #[schema(value_type = Role)]
+    pub role: String,
+    /// When the link stops working (7 days after sending).
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// Whether the invitation e-mail is on its way (queued for sending); `false` when this
+    /// server cannot send e-mail: nothing was sent.
+    pub email_sent: bool,
+    /// Present when `email_sent` is `false`: why, in words for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_reason: Option<&'static str>,
+    /// Present when `email_sent` is `false` and the caller holds `users.manage`: the link to
+    /// accept the invitation, to hand over by other means. Whoever holds it can join with the
+    /// role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
+    pub link: Option<String>,
+}
+
+impl From<&Invited> for InvitationSent {
+    fn from(i: &Invited) -> InvitationSent {
+        InvitationSent {
+            id: i.id.clone(),
+            email: i.email.clone(),
+            role: i.role.clone(),
+            expires_at: iso(i.expires_at),
+            email_sent: i.delivery.sent(),
+            email_reason: i.delivery.reason(),
+            link: i.link.clone(),
+        }
+    }
+}
+
+/// A one-time password reset link for a member, to hand over by other means than e-mail.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = examples::reset_link)]
+pub struct ResetLink {
+    /// Opens the page where the member chooses a new password; works once. Whoever holds it
+    /// can take over the account: hand it to the member only.
+    #[schema(format = "uri")]
+    pub link: String,
+    /// When the link stops working (24 hours after it was made).
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+impl From<&passwords::ResetLink> for ResetLink {
+    fn from(r: &passwords::ResetLink) -> ResetLink {
+        ResetLink {
+            link: r.link.clone(),
+            expires_at: iso(r.expires_at),
         }
     }
 }
@@ -743,6 +958,278 @@ pub struct AuditList {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Programming (see docs/programming.md)
+
+/// One item of a playlist.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaylistItem {
+    pub asset_id: String,
+    /// Seconds, overriding the asset's own; null keeps the asset's.
+    #[schema(required = true, minimum = 1, maximum = 86_400)]
+    pub duration: Option<i32>,
+}
+
+/// A playlist: assets in order (an asset may appear several times).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Playlist {
+    #[schema(format = "uuid")]
+    pub id: String,
+    pub name: String,
+    pub shuffle: bool,
+    pub items: Vec<PlaylistItem>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&program::FullPlaylist> for Playlist {
+    fn from(p: &program::FullPlaylist) -> Playlist {
+        Playlist {
+            id: p.playlist.id.clone(),
+            name: p.playlist.name.clone(),
+            shuffle: p.playlist.shuffle,
+            items: p
+                .items
+                .iter()
+                .map(|i| PlaylistItem {
+                    asset_id: i.asset_id.clone(),
+                    duration: i.duration,
+                })
+                .collect(),
+            created_at: iso(p.playlist.created_at),
+            updated_at: iso(p.playlist.updated_at),
+        }
+    }
+}
+
+/// Whom a schedule or an interrupt is for: `{"all": true}` or screens and groups.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Targets {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub all: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub screen_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub group_ids: Option<Vec<String>>,
+}
+
+impl Targets {
+    fn parse(stored: &str) -> Targets {
+        let t = program::TargetsJson::parse(stored);
+        Targets {
+            all: t.all.then_some(true),
+            screen_ids: t.screen_ids,
+            group_ids: t.group_ids,
+        }
+    }
+}
+
+/// A schedule: a playlist for some screens, on some days, at some hours, with a priority.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Schedule {
+    #[schema(format = "uuid")]
+    pub id: String,
+    pub name: String,
+    #[schema(format = "uuid")]
+    pub playlist_id: String,
+    pub targets: Targets,
+    /// UTC; null: open.
+    #[schema(required = true, format = DateTime)]
+    pub start_date: Option<String>,
+    #[schema(required = true, format = DateTime)]
+    pub end_date: Option<String>,
+    /// ISO weekdays, 1 = Monday … 7 = Sunday.
+    pub play_days: Vec<u8>,
+    /// In the tenant's time zone; overnight when after `play_time_to`.
+    #[schema(required = true)]
+    pub play_time_from: Option<String>,
+    #[schema(required = true)]
+    pub play_time_to: Option<String>,
+    #[schema(minimum = 0, maximum = 100)]
+    pub priority: i32,
+    pub is_enabled: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&program_rows::Schedule> for Schedule {
+    fn from(s: &program_rows::Schedule) -> Schedule {
+        Schedule {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            playlist_id: s.playlist_id.clone(),
+            targets: Targets::parse(&s.targets),
+            start_date: s.start_date.map(iso),
+            end_date: s.end_date.map(iso),
+            play_days: PlayDays::from_json_text(&s.play_days).days().to_vec(),
+            play_time_from: s.play_time_from.clone(),
+            play_time_to: s.play_time_to.clone(),
+            priority: s.priority,
+            is_enabled: s.is_enabled,
+            created_at: iso(s.created_at),
+            updated_at: iso(s.updated_at),
+        }
+    }
+}
+
+/// A full-screen message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterruptMessage {
+    pub text: String,
+    /// `#rgb` or `#rrggbb`.
+    pub background: String,
+    pub color: String,
+}
+
+/// An interrupt: an asset or a message on the targeted screens now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Interrupt {
+    #[schema(format = "uuid")]
+    pub id: String,
+    pub targets: Targets,
+    #[schema(required = true)]
+    pub asset_id: Option<String>,
+    #[schema(required = true)]
+    pub message: Option<InterruptMessage>,
+    /// It ends by itself then; null: until ended.
+    #[schema(required = true, format = DateTime)]
+    pub until: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// When someone ended it; null while it runs (or until `until`).
+    #[schema(required = true, format = DateTime)]
+    pub ended_at: Option<String>,
+}
+
+impl From<&program_rows::Interrupt> for Interrupt {
+    fn from(i: &program_rows::Interrupt) -> Interrupt {
+        let message = i
+            .message
+            .as_deref()
+            .and_then(|m| serde_json::from_str::<program::Message>(m).ok())
+            .map(|m| InterruptMessage {
+                text: m.text,
+                background: m.background,
+                color: m.color,
+            });
+        Interrupt {
+            id: i.id.clone(),
+            targets: Targets::parse(&i.targets),
+            asset_id: i.asset_id.clone(),
+            message,
+            until: i.until.map(iso),
+            created_at: iso(i.created_at),
+            ended_at: i.ended_at.map(iso),
+        }
+    }
+}
+
+/// One stretch of a screen's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineSegment {
+    #[schema(format = DateTime)]
+    pub start: String,
+    #[schema(format = DateTime)]
+    pub end: String,
+    /// `interrupt`, `schedule` or `default`.
+    #[schema(pattern = "^(interrupt|schedule|default)$")]
+    pub source: &'static str,
+    pub schedule_ids: Vec<String>,
+    pub playlist_ids: Vec<String>,
+    #[schema(required = true)]
+    pub interrupt_id: Option<String>,
+}
+
+impl From<&crate::domain::program::Segment> for TimelineSegment {
+    fn from(s: &crate::domain::program::Segment) -> TimelineSegment {
+        use crate::domain::program::Source;
+        let stamp = |t: chrono::DateTime<Utc>| iso(t.naive_utc());
+        let (schedule_ids, playlist_ids, interrupt_id) = match &s.source {
+            Source::Schedules {
+                schedule_ids,
+                playlist_ids,
+            } => (schedule_ids.clone(), playlist_ids.clone(), None),
+            Source::Interrupt(id) => (vec![], vec![], Some(id.clone())),
+            Source::Default => (vec![], vec![], None),
+        };
+        TimelineSegment {
+            start: stamp(s.start),
+            end: stamp(s.end),
+            source: s.source.name(),
+            schedule_ids,
+            playlist_ids,
+            interrupt_id,
+        }
+    }
+}
+
+/// A playlist in brief.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaylistRef {
+    #[schema(format = "uuid")]
+    pub id: String,
+    pub name: String,
+}
+
+/// An asset deleted that playlists held: it was taken out of them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetDeleted {
+    pub removed_from_playlists: Vec<PlaylistRef>,
+}
+
+/// One line of a plays report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaysRow {
+    /// The asset, screen or schedule id, or the day (`YYYY-MM-DD`); `""` for no screen (the
+    /// device's own) or no schedule (the default playlist or an interrupt).
+    pub key: String,
+    pub label: String,
+    pub plays: i64,
+    pub seconds: i64,
+}
+
+/// Plays summed over the tenant's days `from`..=`to`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaysReport {
+    #[schema(format = Date)]
+    pub from: String,
+    #[schema(format = Date)]
+    pub to: String,
+    #[schema(pattern = "^(asset|screen|day|schedule)$")]
+    pub group_by: &'static str,
+    pub rows: Vec<PlaysRow>,
+}
+
+/// A screen's online time on one UTC day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UptimeRow {
+    #[schema(format = "uuid")]
+    pub screen_id: String,
+    pub name: String,
+    #[schema(format = Date)]
+    pub day: String,
+    pub online_seconds: i64,
+    /// Of the day (today: of the day so far), one decimal.
+    pub uptime_percent: f64,
+}
+
+/// Screens' uptime per day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UptimeReport {
+    #[schema(format = Date)]
+    pub from: String,
+    #[schema(format = Date)]
+    pub to: String,
+    pub rows: Vec<UptimeRow>,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Roles and permissions: the schemas come from `domain::permission`, the one list.
 
 /// The `Role` schema: the roles of `domain::permission::ROLES`, with what each grants.
@@ -826,7 +1313,10 @@ mod examples {
             "file_size": 482113,
             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "created_at": "2026-11-22T09:30:00Z",
-            "updated_at": "2026-11-22T09:45:00Z"
+            "updated_at": "2026-11-22T09:45:00Z",
+            "view_count": 128,
+            "last_viewed": "2026-12-06T17:59:40Z",
+            "page_check": null
         })
     }
 
@@ -855,7 +1345,14 @@ mod examples {
             "file_size": null,
             "sha256": null,
             "created_at": "2026-11-22T09:30:00Z",
-            "updated_at": "2026-11-22T09:45:00Z"
+            "updated_at": "2026-11-22T09:45:00Z",
+            "view_count": 0,
+            "last_viewed": null,
+            "page_check": {
+                "status": "not_frameable",
+                "reason": "The site does not allow being shown inside another page (X-Frame-Options: DENY).",
+                "checked_at": "2026-11-22T09:45:02Z"
+            }
         });
         json!({ "items": [asset(), dashboard], "next_cursor": "eyJvIjoxLCJpZCI6IjFhMmIzYzRkIn0" })
     }
@@ -957,6 +1454,42 @@ mod examples {
             "email": "linus@example.com",
             "role": "viewer",
             "expires_at": "2026-11-29T09:30:00Z"
+        })
+    }
+
+    pub fn invitation_sent() -> Value {
+        json!({
+            "id": "4e3d2c1b-0a9f-4e8d-b7c6-5a4b3c2d1e0f",
+            "email": "linus@example.com",
+            "role": "viewer",
+            "expires_at": "2026-11-29T09:30:00Z",
+            "email_sent": false,
+            "email_reason": "E-mail is not set up on this server (no SMTP host is configured), so no message was sent.",
+            "link": "https://signage.example.com/accept-invite?token=kq3H9pX2vR7mT4wZ8nB6cD1fG5hJ0lYs"
+        })
+    }
+
+    pub fn reset_link() -> Value {
+        json!({
+            "link": "https://signage.example.com/reset-password?token=Zt8Qm2Lp6Vx1Nc4Rb7Hk9Ws3Jd5Fg0Ay",
+            "expires_at": "2026-11-23T09:30:00Z"
+        })
+    }
+
+    pub fn mail_ack() -> Value {
+        json!({
+            "status": "E-mail is not set up on this server, so no reset link was sent. Ask an admin of your organisation for one.",
+            "email_sent": false,
+            "email_reason": "E-mail is not set up on this server (no SMTP host is configured), so no message was sent."
+        })
+    }
+
+    pub fn server_status() -> Value {
+        json!({
+            "email": {
+                "state": "not_configured",
+                "message": "E-mail is not set up on this server (no `smtp.host`): invitations, password resets and address confirmations are not e-mailed; admins can copy invitation and reset links to hand over instead."
+            }
         })
     }
 

@@ -50,6 +50,11 @@ pub struct Asset {
     pub thumbnail_key: Option<String>,
     /// JSON array of tags (API v3).
     pub tags: String,
+    /// Web pages: the page check's verdict (`ok`, `not_frameable`, `unreachable`), its reason
+    /// in words and when it was made; `None` until a check could be made (`jobs::page_check`).
+    pub page_status: Option<String>,
+    pub page_reason: Option<String>,
+    pub page_checked_at: Option<NaiveDateTime>,
 }
 
 impl Asset {
@@ -85,6 +90,9 @@ impl Asset {
             sha256: None,
             thumbnail_key: None,
             tags: "[]".into(),
+            page_status: None,
+            page_reason: None,
+            page_checked_at: None,
         }
     }
 
@@ -116,6 +124,16 @@ impl Asset {
     /// Stores `map` as `metadata`.
     pub fn set_metadata(&mut self, map: Map<String, Value>) {
         self.metadata = Value::Object(map).to_string();
+    }
+
+    /// The page check's verdict, reason and time, when one was made.
+    pub fn page_check(&self) -> Option<(crate::domain::framing::PageStatus, &str, NaiveDateTime)> {
+        let status = crate::domain::framing::PageStatus::parse(self.page_status.as_deref()?)?;
+        Some((
+            status,
+            self.page_reason.as_deref().unwrap_or(""),
+            self.page_checked_at?,
+        ))
     }
 
     /// Whether the mimetype names a video (Anthias branches on substrings).
@@ -152,6 +170,25 @@ pub fn get(
         .select(Asset::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Which of `ids` are assets of the scoped tenant.
+pub fn existing_ids(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    ids: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeSet<String>, Error> {
+    let mut found = std::collections::BTreeSet::new();
+    let all: Vec<&String> = ids.iter().collect();
+    for chunk in all.chunks(1000) {
+        let got: Vec<String> = assets::table
+            .filter(assets::tenant_id.eq(scope.id()))
+            .filter(assets::asset_id.eq_any(chunk.iter().map(|s| s.as_str())))
+            .select(assets::asset_id)
+            .load(conn)?;
+        found.extend(got);
+    }
+    Ok(found)
 }
 
 /// One asset, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one
@@ -200,6 +237,115 @@ pub fn set_file(
     ))
     .execute(conn)?;
     Ok(())
+}
+
+/// A page check's outcome, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCheck {
+    /// `ok`, `not_frameable` or `unreachable`; `None` when the server may not fetch the page
+    /// (the time is still kept, so the page is not due again at once).
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    pub checked_at: NaiveDateTime,
+    /// The Anthias field `is_reachable` it implies, when it says anything about it.
+    pub reachable: Option<bool>,
+}
+
+/// Records a page check on the asset, but only while its address is still `uri` (an edit
+/// meanwhile queued a check of the new one). Not `updated_at`: the asset did not change.
+/// Returns whether it was written and the status it replaced.
+pub fn set_page_check(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    asset_id: &str,
+    uri: &str,
+    check: &PageCheck,
+) -> Result<(bool, Option<String>), Error> {
+    let before: Option<Option<String>> = assets::table
+        .filter(assets::tenant_id.eq(scope.id()))
+        .filter(assets::asset_id.eq(asset_id))
+        .filter(assets::uri.eq(uri))
+        .select(assets::page_status)
+        .first(conn)
+        .optional()?;
+    let Some(before) = before else {
+        return Ok((false, None));
+    };
+    diesel::update(
+        assets::table
+            .filter(assets::tenant_id.eq(scope.id()))
+            .filter(assets::asset_id.eq(asset_id))
+            .filter(assets::uri.eq(uri)),
+    )
+    .set((
+        assets::page_status.eq(&check.status),
+        assets::page_reason.eq(&check.reason),
+        assets::page_checked_at.eq(check.checked_at),
+    ))
+    .execute(conn)?;
+    if let Some(reachable) = check.reachable {
+        diesel::update(
+            assets::table
+                .filter(assets::tenant_id.eq(scope.id()))
+                .filter(assets::asset_id.eq(asset_id)),
+        )
+        .set((
+            assets::is_reachable.eq(reachable),
+            assets::last_reachability_check.eq(check.checked_at),
+        ))
+        .execute(conn)?;
+    }
+    Ok((true, before))
+}
+
+/// Asset id, uri, mimetype and last page check of a candidate for [`pages_due`].
+type DueRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
+/// Up to `limit` web pages (an address, no stored file) never checked or last checked before
+/// `before`, the longest unchecked first: (asset id, uri).
+pub fn pages_due(
+    conn: &mut AnyConnection,
+    scope: &TenantScope,
+    before: NaiveDateTime,
+    limit: usize,
+) -> Result<Vec<(String, String)>, Error> {
+    let rows: Vec<DueRow> = assets::table
+        .filter(assets::tenant_id.eq(scope.id()))
+        .filter(assets::file_key.is_null())
+        .filter(
+            assets::page_checked_at
+                .is_null()
+                .or(assets::page_checked_at.lt(before)),
+        )
+        .select((
+            assets::asset_id,
+            assets::uri,
+            assets::mimetype,
+            assets::page_checked_at,
+        ))
+        .load(conn)?;
+    let mut due: Vec<_> = rows
+        .into_iter()
+        .filter(|(_, _, m, _)| {
+            crate::domain::asset::Kind::of(m.as_deref().unwrap_or(""))
+                == crate::domain::asset::Kind::Webpage
+        })
+        .filter_map(|(id, uri, _, at)| {
+            let uri = uri.filter(|u| u.starts_with("http://") || u.starts_with("https://"))?;
+            Some((at, id, uri))
+        })
+        .collect();
+    due.sort();
+    Ok(due
+        .into_iter()
+        .take(limit)
+        .map(|(_, id, uri)| (id, uri))
+        .collect())
 }
 
 /// Inserts a new asset (its `tenant_id` must be the scope's).
@@ -303,20 +449,7 @@ pub fn unique_name(
 /// positions shared); SQLite has one writer at a time already. A transaction that will
 /// re-number takes this first, before any row lock, so the locks are always taken in one order.
 pub fn lock_order(conn: &mut AnyConnection, scope: &TenantScope) -> Result<(), Error> {
-    match conn {
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgresql(pg) => {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<diesel::sql_types::Text, _>(format!("assets.play_order:{}", scope.id()))
-                .execute(pg)?;
-            Ok(())
-        }
-        #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(_) => {
-            let _ = scope;
-            Ok(())
-        }
-    }
+    crate::db::transaction_lock(conn, &format!("assets.play_order:{}", scope.id()))
 }
 
 /// The position after every asset of the tenant: where an asset is appended.

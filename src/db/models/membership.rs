@@ -79,6 +79,14 @@ pub fn tenants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Tenant>
         .load(conn)?)
 }
 
+/// How many tenants the user belongs to, suspended ones included (needs the user binding).
+pub fn count_tenants_of(conn: &mut AnyConnection, user_id: &str) -> Result<i64, Error> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Members of the scoped tenant with their user rows, oldest first.
 pub fn list(
     conn: &mut AnyConnection,

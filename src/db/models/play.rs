@@ -8,12 +8,19 @@ use crate::db::schema::play_events;
 use crate::error::Error;
 use crate::tenancy::TenantScope;
 
-/// One showing: which asset, when it started (UTC), for how long.
+/// One showing: which asset, when it started (UTC), for how long, on which screen (`None`:
+/// the device's own kiosk, or a player without a screen of its own).
 #[derive(Debug, Clone, Queryable)]
 pub struct Play {
     pub asset_id: String,
     pub started_at: NaiveDateTime,
     pub duration_ms: i64,
+    pub screen_id: Option<String>,
+    /// What made it play: a playlist of a schedule, or an interrupt (all `None`: the default
+    /// playlist).
+    pub playlist_id: Option<String>,
+    pub schedule_id: Option<String>,
+    pub interrupt_id: Option<String>,
 }
 
 /// Records showings in the scoped tenant.
@@ -27,6 +34,10 @@ pub fn insert(conn: &mut AnyConnection, scope: &TenantScope, plays: &[Play]) -> 
                 play_events::started_at.eq(p.started_at),
                 play_events::duration_ms.eq(p.duration_ms),
                 play_events::created_at.eq(now),
+                play_events::screen_id.eq(&p.screen_id),
+                play_events::playlist_id.eq(&p.playlist_id),
+                play_events::schedule_id.eq(&p.schedule_id),
+                play_events::interrupt_id.eq(&p.interrupt_id),
             ))
             .execute(conn)?;
     }
@@ -47,6 +58,10 @@ pub fn recent(
             play_events::asset_id,
             play_events::started_at,
             play_events::duration_ms,
+            play_events::screen_id,
+            play_events::playlist_id,
+            play_events::schedule_id,
+            play_events::interrupt_id,
         ))
         .load(conn)?)
 }

@@ -50,6 +50,22 @@ impl Tenant {
         }
     }
 
+    /// Puts a plan and its limits on the row (the columns are narrower than the limits: a
+    /// limit past what they hold is recorded as their largest value).
+    pub fn put_plan(
+        &mut self,
+        plan: &str,
+        limits: &crate::domain::billing::Limits,
+        features: &[String],
+    ) {
+        let narrow = |n: i64| n.clamp(0, i64::from(i32::MAX)) as i32;
+        self.plan = plan.to_string();
+        self.max_devices = narrow(limits.max_devices);
+        self.max_users = narrow(limits.max_users);
+        self.storage_quota_bytes = limits.storage_quota_bytes;
+        self.features = serde_json::to_string(features).unwrap_or_else(|_| "[]".into());
+    }
+
     /// The scope of this tenant's data.
     pub fn scope(&self) -> TenantScope {
         TenantScope::new(self.id.clone())
@@ -175,4 +191,27 @@ pub fn update(
         .set(tenants::updated_at.eq(Utc::now().naive_utc()))
         .execute(conn)?;
     Ok(())
+}
+
+/// Records a tenant's plan and limits (as [`Tenant::put_plan`] set them) on its row.
+pub fn set_plan(conn: &mut AnyConnection, t: &Tenant) -> Result<(), Error> {
+    diesel::update(tenants::table.find(&t.id))
+        .set((
+            tenants::plan.eq(&t.plan),
+            tenants::max_devices.eq(t.max_devices),
+            tenants::max_users.eq(t.max_users),
+            tenants::storage_quota_bytes.eq(t.storage_quota_bytes),
+            tenants::features.eq(&t.features),
+            tenants::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every tenant's id (for sweeps that run per tenant).
+pub fn all_ids(conn: &mut AnyConnection) -> Result<Vec<String>, Error> {
+    Ok(tenants::table
+        .select(tenants::id)
+        .order(tenants::id)
+        .load(conn)?)
 }

@@ -3,11 +3,16 @@
 
 mod assets;
 mod auth;
+mod billing;
 mod isolation;
+mod mail;
 mod openapi;
 mod pipeline;
+mod program;
 mod roles;
+pub mod screens;
 mod security;
+mod uploads;
 
 use serde_json::{Value, json};
 

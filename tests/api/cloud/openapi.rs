@@ -997,6 +997,112 @@ async fn team_key_and_audit_answers_match_the_document() {
 }
 
 #[tokio::test]
+async fn screen_answers_match_the_document() {
+    let app = spawn().await;
+    let c = Contract::load(&app).await;
+    let (access, _, _, _) = sign_up(&c, "docscreens").await;
+    let me = Some(access.as_str());
+    let (_, editor) = new_key(&c, me, "content_manager").await;
+    let editor = Some(editor.as_str());
+
+    // Pairing, the screen's side: a code; pending; a bad body; an unknown secret.
+    let started = c
+        .post(
+            201,
+            "/api/v3/screens/pair",
+            None,
+            json!({"resolution": "1920x1080"}),
+        )
+        .await;
+    c.post(400, "/api/v3/screens/pair", None, json!({"resolution": 7}))
+        .await;
+    let poll = format!(
+        "/api/v3/screens/pair/{}",
+        started["secret"].as_str().unwrap()
+    );
+    c.get(202, &poll, None).await;
+    c.get(410, "/api/v3/screens/pair/sgp_nothing", None).await;
+
+    // The admin's side: groups, a claim (and a bad one), the list, an edit, commands.
+    let group = c
+        .post(201, "/api/v3/groups", me, json!({"name": "Lobby"}))
+        .await;
+    c.post(409, "/api/v3/groups", me, json!({"name": "Lobby"}))
+        .await;
+    c.post(400, "/api/v3/groups", me, json!({"name": ""})).await;
+    c.get(403, "/api/v3/groups", editor).await;
+    let gid = group["id"].as_str().unwrap();
+    c.post(
+        404,
+        "/api/v3/screens",
+        me,
+        json!({"code": "ZZZZZZ", "name": "Nope"}),
+    )
+    .await;
+    let screen = c
+        .post(
+            201,
+            "/api/v3/screens",
+            me,
+            json!({"code": started["code"], "name": "Hall", "group_id": gid, "tags": ["a"]}),
+        )
+        .await;
+    let paired = c.get(200, &poll, None).await;
+    assert!(paired["device_token"].as_str().unwrap().starts_with("sgd_"));
+    c.get(410, &poll, None).await;
+    let id = screen["id"].as_str().unwrap();
+    let one = format!("/api/v3/screens/{id}");
+    c.get(200, "/api/v3/screens", me).await;
+    c.get(200, "/api/v3/screens?status=never_seen&q=ha", me)
+        .await;
+    c.get(400, "/api/v3/screens?status=asleep", me).await;
+    c.get(200, &one, me).await;
+    c.get(
+        404,
+        "/api/v3/screens/00000000-0000-4000-8000-000000000000",
+        me,
+    )
+    .await;
+    c.patch(200, &one, me, json!({"name": "Hall 2", "group_id": null}))
+        .await;
+    c.patch(400, &one, me, json!({"name": ""})).await;
+    c.get(200, "/api/v3/groups", me).await;
+    c.get(200, &format!("/api/v3/groups/{gid}"), me).await;
+    c.patch(
+        200,
+        &format!("/api/v3/groups/{gid}"),
+        me,
+        json!({"name": "Front"}),
+    )
+    .await;
+    c.post(
+        409,
+        &format!("{one}/commands"),
+        me,
+        json!({"command": "next"}),
+    )
+    .await;
+    c.post(
+        400,
+        &format!("{one}/commands"),
+        me,
+        json!({"command": "reboot"}),
+    )
+    .await;
+    c.post(
+        409,
+        &format!("/api/v3/groups/{gid}/commands"),
+        me,
+        json!({"command": "blank"}),
+    )
+    .await;
+    c.delete(204, &format!("/api/v3/groups/{gid}"), me).await;
+    c.delete(204, &one, me).await;
+    c.delete(404, &one, me).await;
+    c.finish();
+}
+
+#[tokio::test]
 async fn what_an_asset_answer_shows_can_be_sent_back() {
     // The request schemas must take what the answers show (a client that reads an asset and
     // writes it back, or copies a value from one to another), and the server must too.
@@ -1044,5 +1150,55 @@ async fn what_an_asset_answer_shows_can_be_sent_back() {
             assert_eq!(again["play_time_to"], "18:30:15");
         }
     }
+    c.finish();
+}
+
+#[tokio::test]
+async fn billing_answers_match_the_document() {
+    let app = super::billing::app().await;
+    let c = Contract::load(&app).await;
+    let (access, _, _, _) = sign_up(&c, "docbill").await;
+    let me = Some(access.as_str());
+    c.get(200, "/api/v3/billing/plans", None).await;
+    c.get(200, "/api/v3/billing/subscription", me).await;
+    c.get(400, "/api/v3/billing/subscription", None).await;
+    c.post(
+        400,
+        "/api/v3/billing/checkout",
+        me,
+        json!({ "plan": "gold" }),
+    )
+    .await;
+    c.post(
+        400,
+        "/api/v3/billing/checkout",
+        me,
+        json!({ "plan": "free" }),
+    )
+    .await;
+    c.post(409, "/api/v3/billing/portal", me, None).await;
+    c.post(
+        200,
+        "/api/v3/billing/checkout",
+        me,
+        json!({ "plan": "pro" }),
+    )
+    .await;
+    c.get(200, "/api/v3/billing/invoices", me).await;
+    c.get(200, "/api/v3/billing/usage", me).await;
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    c.get(200, &format!("/api/v3/billing/usage?period={month}"), me)
+        .await;
+    c.get(400, "/api/v3/billing/usage?period=soon", me).await;
+    c.get(404, "/api/v3/billing/usage?period=2001-01", me).await;
+    let (s, _) = c
+        .send(
+            app.client
+                .post(app.url("/webhooks/stripe"))
+                .header("Stripe-Signature", "t=1,v1=00")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(s, 400);
     c.finish();
 }

@@ -375,8 +375,8 @@ async fn the_media_cookie_opens_reads_of_media_only() {
     let media = format!("/media/{}", row.asset_id);
     assert_eq!(
         app.get(&media).await.status(),
-        400,
-        "no credentials, no tenant"
+        401,
+        "no credentials: a screen to pair, or a client to sign in"
     );
     let res = app
         .client

@@ -23,6 +23,8 @@ export interface Asset {
   play_time_from: string | null;
   play_time_to: string | null;
   metadata: Record<string, unknown>;
+  /** Bytes of a stored file: API v3 says; a device's v2 does not (the edit dialog asks /media). */
+  file_size?: number | null;
   // v2 only: API v3 has no such fields, so cloud mode's assets lack them and the edit form
   // leaves their controls out there.
   skip_ssl_verify?: boolean;
@@ -46,6 +48,8 @@ export interface AssetCreate extends AssetPatch {
   mimetype: string;
   /** v2: the extension `file_asset` answered with an uploaded file's `uri`. */
   ext?: string;
+  /** v3 only (v2 takes none): the client's metadata, e.g. an upload's original `file_name`. */
+  metadata?: Record<string, unknown>;
 }
 
 export interface DeviceSettings {
@@ -83,7 +87,12 @@ export interface Info {
   display_power: string | null;
   anthias_version: string;
   device_model: string;
+  /** The machine's uptime (since boot). */
   uptime: { days: number; hours: number };
+  /** Signate's own uptime (since it last started); absent from servers that predate it. */
+  signate_uptime?: { days: number; hours: number };
+  /** Which device commands are configured; without one its action cannot run here. */
+  commands?: { reboot: boolean; shutdown: boolean; display_power: boolean; audio_output: boolean };
   memory: { total: number; used: number; free: number; available: number };
   ip_addresses: string[];
   mac_address: string;
@@ -102,6 +111,17 @@ export interface Uploaded {
   upload_id?: string;
 }
 
+/**
+ * What a refusal about a plan limit (403 `limit_exceeded`) says besides its message: which
+ * limit (`max_devices`, …), the tenant's plan now, and the cheapest plan that lifts it (absent:
+ * no plan does, or the server does not sell plans).
+ */
+export interface PlanLimit {
+  limit: string;
+  plan: string;
+  upgrade_plan: string | null;
+}
+
 /** One error type for every failed call: HTTP status, a sentence, and per-field messages. */
 export class ApiError extends Error {
   constructor(
@@ -110,9 +130,19 @@ export class ApiError extends Error {
     readonly fields: Record<string, string> = {},
     /** API v3's machine-readable `error.code` (`invalid`, `conflict`, …); "" otherwise. */
     readonly code: string = "",
+    /** Set on a refusal about a plan limit that names the limit (see `PlanLimit`). */
+    readonly planLimit: PlanLimit | null = null,
   ) {
     super(message);
   }
+}
+
+/** The plan-limit words of an error body (v3's `error` object, or a legacy body's top level). */
+function planLimitOf(o: Record<string, unknown>): PlanLimit | null {
+  const text = (v: unknown) => (typeof v === "string" && v ? v : null);
+  const limit = text(o.limit);
+  if (!limit) return null;
+  return { limit, plan: text(o.plan) ?? "", upgrade_plan: text(o.upgrade_plan) };
 }
 
 /** Called on any 401 so the app can show the login page. */
@@ -155,12 +185,13 @@ export function toError(status: number, text: string): ApiError {
     const o = body as Record<string, unknown>;
     // API v3: {"error": {"code", "message", "field"?}}
     if (o.error && typeof o.error === "object" && !Array.isArray(o.error)) {
-      const e = o.error as { code?: unknown; message?: unknown; field?: unknown };
+      const e = o.error as Record<string, unknown>;
       const msg = typeof e.message === "string" && e.message ? e.message : `Request failed (${status})`;
       const fields = typeof e.field === "string" && e.field ? { [e.field]: msg } : {};
-      return new ApiError(status, msg, fields, typeof e.code === "string" ? e.code : "");
+      return new ApiError(status, msg, fields, typeof e.code === "string" ? e.code : "", planLimitOf(e));
     }
-    if (typeof o.detail === "string") return new ApiError(status, o.detail);
+    // Legacy refusals: {"detail"}, a limit's as {"error": "limit_exceeded", "detail", …}.
+    if (typeof o.detail === "string") return new ApiError(status, o.detail, {}, typeof o.error === "string" ? o.error : "", planLimitOf(o));
     if (typeof o.error === "string") return new ApiError(status, o.error || `Server error (${status})`);
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(o)) fields[k] = flatten(v);
@@ -180,6 +211,8 @@ export function toError(status: number, text: string): ApiError {
 /** Options of a call: `open` ones (sign-in, sign-up, e-mail links) carry no credentials. */
 export interface CallOptions {
   open?: boolean;
+  /** What to ask for (`Accept`), e.g. `text/csv`; JSON by default. */
+  accept?: string;
 }
 
 /**
@@ -189,7 +222,7 @@ export interface CallOptions {
 async function send(method: string, path: string, body: unknown, opts: CallOptions): Promise<Response> {
   const auth = opts.open ? null : bearer;
   for (let attempt = 0; ; attempt++) {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = opts.accept ? { Accept: opts.accept } : {};
     const init: RequestInit = { method, headers, credentials: "same-origin" };
     if (body instanceof FormData || body instanceof URLSearchParams) init.body = body;
     else if (body !== undefined) {
@@ -215,6 +248,22 @@ export async function call<T>(method: string, path: string, body?: unknown, opts
   const text = await r.text();
   if (!r.ok) throw toError(r.status, text);
   return (text ? JSON.parse(text) : null) as T;
+}
+
+/** `call` for a file (e.g. a CSV export, `opts.accept: "text/csv"`): the body as a Blob. */
+export async function callBlob(method: string, path: string, opts: CallOptions = {}): Promise<Blob> {
+  const r = await send(method, path, undefined, opts);
+  if (!r.ok) throw toError(r.status, await r.text());
+  return r.blob();
+}
+
+/** `call`, also answering the server's clock from the `Date` header (ms; null without one). */
+export async function callDated<T>(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<{ body: T; date: number | null }> {
+  const r = await send(method, path, body, opts);
+  const text = await r.text();
+  if (!r.ok) throw toError(r.status, text);
+  const date = Date.parse(r.headers.get("Date") ?? "");
+  return { body: (text ? JSON.parse(text) : null) as T, date: Number.isNaN(date) ? null : date };
 }
 
 /** Every call but the assets' (assetApi.ts: v2 on a device, v3 in the cloud). */

@@ -56,5 +56,6 @@ export function fromV3(a: V3Asset): Asset {
     play_time_to: a.play_time_to,
     // The pages show a failed job's reason from metadata.error_message, where v2 keeps it.
     metadata: a.processing_error ? { ...a.metadata, error_message: a.processing_error } : a.metadata,
+    file_size: a.file_size,
   };
 }

@@ -30,6 +30,12 @@ export interface TenantRef {
   name: string;
 }
 
+/** What became of an e-mail a request meant to send: `email_reason` says why not. */
+export interface MailResult {
+  email_sent: boolean;
+  email_reason?: string;
+}
+
 export interface TokenBody {
   access_token: string;
   refresh_token: string;
@@ -38,6 +44,9 @@ export interface TokenBody {
   user: User;
   tenant: TenantRef;
   role: Role;
+  /** Sign-up only: whether the confirmation e-mail went out. */
+  email_sent?: boolean;
+  email_reason?: string;
 }
 
 export interface Me {
@@ -63,6 +72,22 @@ export interface Invitation {
   email: string;
   role: Role;
   expires_at: string;
+}
+
+/** A new (or resent) invitation; `link` only when no e-mail went out and we manage users. */
+export interface InvitationSent extends Invitation, MailResult {
+  link?: string;
+}
+
+/** A password reset link to hand to a member. */
+export interface ResetLink {
+  link: string;
+  expires_at: string;
+}
+
+/** Whether the server's e-mail works (`GET /api/v3/status`). */
+export interface ServerStatus {
+  email: { state: "ok" | "not_configured" | "unreachable"; message: string };
 }
 
 export interface ApiKey {
@@ -102,6 +127,7 @@ export interface Signup {
 
 type Items<T> = { items: T[] };
 type Status = { status: string };
+type MailAck = Status & MailResult;
 const open = { open: true };
 const id = (s: string) => encodeURIComponent(s);
 
@@ -112,16 +138,19 @@ export const v3 = {
   logout: () => call<null>("POST", "/api/v3/auth/logout"),
   me: () => call<Me>("GET", "/api/v3/auth/me"),
   mediaCookie: () => call<null>("POST", "/api/v3/auth/media-cookie"),
-  forgotPassword: (email: string) => call<Status>("POST", "/api/v3/auth/forgot-password", { email }, open),
+  forgotPassword: (email: string) => call<MailAck>("POST", "/api/v3/auth/forgot-password", { email }, open),
   resetPassword: (token: string, password: string) => call<Status>("POST", "/api/v3/auth/reset-password", { token, password }, open),
   verifyEmail: (token: string) => call<Status>("POST", "/api/v3/auth/verify-email", { token }, open),
-  resendVerification: () => call<Status>("POST", "/api/v3/auth/resend-verification"),
+  resendVerification: () => call<Status & Partial<MailResult>>("POST", "/api/v3/auth/resend-verification"),
+  status: () => call<ServerStatus>("GET", "/api/v3/status"),
   acceptInvite: (token: string, password: string, name?: string) =>
     call<TokenBody>("POST", "/api/v3/auth/accept-invite", name ? { token, password, name } : { token, password }, open),
 
   members: () => call<Items<Member>>("GET", "/api/v3/users").then((r) => r.items),
   invitations: () => call<Items<Invitation>>("GET", "/api/v3/users/invitations").then((r) => r.items),
-  invite: (email: string, role: Role) => call<Invitation>("POST", "/api/v3/users/invite", { email, role }),
+  invite: (email: string, role: Role) => call<InvitationSent>("POST", "/api/v3/users/invite", { email, role }),
+  resendInvitation: (invitationId: string) => call<InvitationSent>("POST", `/api/v3/users/invitations/${id(invitationId)}/resend`),
+  resetLink: (userId: string) => call<ResetLink>("POST", `/api/v3/users/${id(userId)}/reset-link`),
   setRole: (userId: string, role: Role) => call<Member>("PATCH", `/api/v3/users/${id(userId)}`, { role }),
   removeMember: (userId: string) => call<null>("DELETE", `/api/v3/users/${id(userId)}`),
   cancelInvitation: (invitationId: string) => call<null>("DELETE", `/api/v3/users/invitations/${id(invitationId)}`),

@@ -1,11 +1,13 @@
-// Device mode (one screen, Anthias-compatible): session check, the login page when the
-// password is on, live updates from the event stream, and the device's pages.
+// Device mode (one screen, Anthias-compatible, plus the LAN's screens that pair with it):
+// session check, the login page when the password is on, live updates from the event stream,
+// and the device's pages.
 import { useEffect, useState } from "preact/hooks";
 import { api, setUnauthorizedHandler, type Session } from "./api";
 import { errorText } from "./components";
 import { AddContentPage } from "./pages/AddContent";
 import { LoginPage } from "./pages/Login";
 import { SchedulePage } from "./pages/Schedule";
+import { ADD_PATH, ScreensPage } from "./pages/Screens";
 import { SettingsPage } from "./pages/Settings";
 import { SystemPage } from "./pages/System";
 import { navigate, usePath } from "./router";
@@ -15,6 +17,10 @@ import { loadAssets, loadSettings, setSessionHandler, startLive, stopLive } from
 const PAGES: Page[] = [
   { path: "/", title: "Schedule", view: SchedulePage, nav: "Schedule" },
   { path: "/add", title: "Add content", view: AddContentPage, nav: "Add" },
+  // Other screens of the LAN that paired with this device (its own kiosk is not listed).
+  { path: "/screens", title: "Screens", view: ScreensPage, nav: "Screens" },
+  // A screen's QR code: the Screens page with "Add screen" open and the code filled in.
+  { path: ADD_PATH, title: "Add screen", view: ScreensPage },
   { path: "/settings", title: "Settings", view: SettingsPage, nav: "Settings" },
   { path: "/system", title: "System", view: SystemPage, nav: "System" },
 ];

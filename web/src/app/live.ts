@@ -7,7 +7,8 @@
 /** The part of EventSource used here. */
 export interface Source {
   readonly readyState: number;
-  addEventListener(type: string, fn: () => void): void;
+  /** Named events arrive as MessageEvents (their `data`: the JSON the server sent). */
+  addEventListener(type: string, fn: (e?: Event) => void): void;
   close(): void;
 }
 
@@ -39,8 +40,11 @@ export class Live {
   renew: () => Promise<unknown> = async () => {};
 
   constructor(
-    /** Event name → handler (`open`: connected again, events may have been missed). */
-    private readonly on: Record<string, () => void>,
+    /**
+     * Event name → handler, given the event (a MessageEvent for the server's named events;
+     * `open`: connected again, events may have been missed).
+     */
+    private readonly on: Record<string, (e?: Event) => void>,
     /** Re-reads everything; runs every POLL_MS while the stream is down. */
     private readonly poll: () => void,
     private readonly deps: LiveDeps = {},

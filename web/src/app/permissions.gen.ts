@@ -17,6 +17,7 @@ export type Permission =
   | "layouts.delete"
   | "devices.view"
   | "devices.manage"
+  | "screens.interrupt"
   | "users.view"
   | "users.invite"
   | "users.manage"

@@ -40,7 +40,7 @@ export function Shell(props: { pages: Page[]; path: string; right?: ComponentChi
           {props.pages
             .filter((p) => p.nav)
             .map((p) => (
-              <Link href={p.path} current={p.path === props.path}>
+              <Link href={p.path} current={p.path === props.path || props.path.startsWith(`${p.path}/`)}>
                 {p.nav}
               </Link>
             ))}

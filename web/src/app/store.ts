@@ -1,5 +1,6 @@
 // The app's shared data: assets and device settings, refetched (debounced) when the server's
-// event stream says they changed elsewhere.
+// event stream says they changed elsewhere. Pages with data of their own (Screens) hear the
+// events they care about through onLiveEvent.
 import { useEffect, useState } from "preact/hooks";
 import { can, isCloud } from "./account";
 import { api, type Asset, type DeviceSettings, type Session } from "./api";
@@ -92,9 +93,37 @@ async function settingsChanged(): Promise<void> {
   if (!s || !s.auth_required || s.authenticated) void loadSettings();
 }
 
+/**
+ * What a page hears from the event stream: `screen_status` (with its JSON), `screens_changed`,
+ * and `resync` (events may have been missed, or the stream is down: re-read everything).
+ */
+export type LiveKind = "screen_status" | "screens_changed" | "resync";
+type LiveListener = (kind: LiveKind, data: unknown) => void;
+const liveListeners = new Set<LiveListener>();
+
+/** Listens to the event stream until the returned function is called (a page's unmount). */
+export function onLiveEvent(fn: LiveListener): () => void {
+  liveListeners.add(fn);
+  return () => void liveListeners.delete(fn);
+}
+
+function tell(kind: LiveKind, e?: Event): void {
+  let data: unknown = null;
+  const raw = (e as MessageEvent | undefined)?.data;
+  if (typeof raw === "string") {
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      // not JSON: the listener re-reads instead
+    }
+  }
+  for (const l of liveListeners) l(kind, data);
+}
+
 function resync(): void {
   debounced("assets", loadAssets);
   debounced("settings", loadSettings);
+  tell("resync");
 }
 
 /**
@@ -105,10 +134,13 @@ export const live = new Live(
   {
     assets_changed: () => debounced("assets", loadAssets),
     settings_changed: () => debounced("settings", settingsChanged),
+    screen_status: (e) => tell("screen_status", e),
+    screens_changed: (e) => tell("screens_changed", e),
     // The server dropped events for this stream, or it reconnected: events may have been missed.
     resync,
     open: () => {
       if (state.assets) resync();
+      else tell("resync");
     },
   },
   () => {

@@ -1,6 +1,9 @@
 /**
  * Proof of play: one record per showing, batched to the server and kept in
- * localStorage while it is away (the oldest dropped beyond a cap).
+ * localStorage while it is away (the oldest dropped beyond a cap). A record
+ * names what made the asset play (docs/programming.md): the playlist and the
+ * schedule (null for the default playlist), or the interrupt (else null). An
+ * interrupt's message shows no asset and is not recorded.
  */
 
 export interface PlayRecord {
@@ -8,6 +11,10 @@ export interface PlayRecord {
   /** UTC ISO 8601. */
   started_at: string;
   duration_ms: number;
+  /** Absent in records kept by an older player. */
+  playlist_id?: string | null;
+  schedule_id?: string | null;
+  interrupt_id?: string | null;
 }
 
 const KEY = "signate.plays";
@@ -36,6 +43,12 @@ export class PlayLog {
   add(record: PlayRecord): void {
     this.queue.push(record);
     if (this.queue.length > this.cap) this.queue.splice(0, this.queue.length - this.cap);
+    this.save();
+  }
+
+  /** Drops every record (the screen was unpaired: its showings can no longer be reported). */
+  clear(): void {
+    this.queue = [];
     this.save();
   }
 
@@ -77,6 +90,7 @@ function isRecord(value: unknown): value is PlayRecord {
     r !== null &&
     typeof r.asset_id === "string" &&
     typeof r.started_at === "string" &&
-    typeof r.duration_ms === "number"
+    typeof r.duration_ms === "number" &&
+    [r.playlist_id, r.schedule_id, r.interrupt_id].every((v) => v === undefined || v === null || typeof v === "string")
   );
 }

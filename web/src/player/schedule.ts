@@ -99,8 +99,11 @@ function previousDay(day: number): number {
   return day === 1 ? 7 : day - 1;
 }
 
+/** The weekly window part of a schedule: an asset's, or a program schedule's. */
+export type WindowJson = Pick<ScheduleJson, "play_days" | "from" | "to">;
+
 /** Whether local time `t` falls inside the weekly window of `schedule`. */
-export function windowMatches(schedule: ScheduleJson, t: LocalTime): boolean {
+export function windowMatches(schedule: WindowJson, t: LocalTime): boolean {
   const days = validDays(schedule.play_days);
   const playsOn = (day: number) => days.includes(day);
   const from = parseTime(schedule.from);
@@ -114,7 +117,7 @@ export function windowMatches(schedule: ScheduleJson, t: LocalTime): boolean {
 }
 
 /** Whether the window can exclude any moment (then the player must keep re-checking it). */
-export function hasWindowFilter(schedule: ScheduleJson): boolean {
+export function hasWindowFilter(schedule: WindowJson): boolean {
   const timed = parseTime(schedule.from) !== null && parseTime(schedule.to) !== null;
   return timed || validDays(schedule.play_days).length !== 7;
 }

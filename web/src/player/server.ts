@@ -14,12 +14,21 @@ export interface Fetched {
   receivedAt: number;
 }
 
+/** The playlist's answer to a cloud screen that holds no (valid) device token. */
+export const UNPAIRED = "unpaired";
+
+/** Whether `response` says this screen must pair first: `401` with `Signate-Pairing: required`. */
+export function needsPairing(response: Pick<Response, "status" | "headers">): boolean {
+  return response.status === 401 && response.headers.get("Signate-Pairing")?.trim().toLowerCase() === "required";
+}
+
 /**
  * Fetches the playlist. The service worker answers from its cache when the
  * server is away (marked `X-Signate-Cache`); without a service worker (an
- * insecure origin) the last copy in localStorage stands in.
+ * insecure origin) the last copy in localStorage stands in. A cloud screen
+ * without a device token gets {@link UNPAIRED} (and never a saved copy).
  */
-export async function fetchPlaylist(store: Storage | null): Promise<Fetched | null> {
+export async function fetchPlaylist(store: Storage | null): Promise<Fetched | typeof UNPAIRED | null> {
   const sentAt = Date.now();
   try {
     const response = await fetch(PLAYLIST_URL, {
@@ -27,6 +36,10 @@ export async function fetchPlaylist(store: Storage | null): Promise<Fetched | nu
       headers: { Accept: "application/json" },
       signal: AbortSignal.timeout(10_000),
     });
+    if (needsPairing(response)) {
+      forgetPlaylist(store);
+      return UNPAIRED;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const text = await response.text();
     const playlist = parsePlaylist(text);
@@ -44,6 +57,15 @@ export async function fetchPlaylist(store: Storage | null): Promise<Fetched | nu
     console.warn("[signate] playlist fetch failed:", error instanceof Error ? error.message : error);
     const saved = parsePlaylist(store?.getItem(LAST_KEY) ?? "");
     return saved ? { playlist: saved, fresh: false, sentAt, receivedAt: Date.now() } : null;
+  }
+}
+
+/** Drops the last playlist kept in localStorage (an unpaired screen must not play it). */
+export function forgetPlaylist(store: Storage | null): void {
+  try {
+    store?.removeItem(LAST_KEY);
+  } catch {
+    // Storage unavailable: nothing kept either.
   }
 }
 

@@ -4,6 +4,7 @@
  * which is removed afterwards. So there is always a decoded picture on screen.
  */
 
+import { hasKioskExtension, probeFailure, reachable, sendHeadersThroughExtension, webPagePlan } from "./kiosk.js";
 import type { Asset } from "./types.js";
 
 /** Why an item could not be shown; it is skipped. */
@@ -261,6 +262,33 @@ class VideoItem implements Item, Loadable {
 /** Assets already warned about, so the log says it once, not every cycle. */
 const headerWarned = new Set<string>();
 
+/**
+ * Web pages this screen cannot show are refused before any frame exists, so
+ * Chromium's grey error page never appears (it fires `load` like a real page,
+ * and the player could not tell them apart): one that refuses frames when the
+ * kiosk extension is not here, one the server found unreachable, one this
+ * screen cannot reach. With the extension, the page's extra request headers
+ * are installed before its frame loads.
+ */
+async function readyWebPage(asset: Asset): Promise<void> {
+  const plan = webPagePlan(asset, hasKioskExtension());
+  if ("skip" in plan) throw new Unplayable(`web page ${asset.url}: ${plan.skip}`);
+  if (!(await reachable(asset.url))) {
+    const why = probeFailure(asset, navigator.onLine);
+    if (why !== null) throw new Unplayable(`web page ${asset.url}: ${why}`);
+  }
+  if (plan.headers === "extension") {
+    try {
+      await sendHeadersThroughExtension(asset.url, asset.headers);
+    } catch (error) {
+      console.warn(`[signate] ${asset.asset_id}: extra request headers not sent: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else if (plan.headers === "unsendable" && !headerWarned.has(asset.asset_id)) {
+    headerWarned.add(asset.asset_id);
+    console.warn(`[signate] ${asset.asset_id}: extra request headers need the kiosk extension; shown without them`);
+  }
+}
+
 class WebItem implements Item, Loadable {
   readonly kind = "web";
   private frame: HTMLIFrameElement;
@@ -272,13 +300,10 @@ class WebItem implements Item, Loadable {
     readonly layer: HTMLElement,
   ) {
     this.frame = this.makeFrame();
-    if (Object.keys(asset.headers ?? {}).length > 0 && !headerWarned.has(asset.asset_id)) {
-      headerWarned.add(asset.asset_id);
-      console.warn(`[signate] ${asset.asset_id}: a browser cannot add request headers to a web page; not sent`);
-    }
   }
 
-  load(): Promise<void> {
+  async load(): Promise<void> {
+    await readyWebPage(this.asset);
     return this.navigate(this.frame);
   }
 

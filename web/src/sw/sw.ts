@@ -10,6 +10,13 @@
  *   each fresh playlist, and the worker fetches what is missing and drops
  *   what is no longer listed. Range requests are answered from the cache.
  *
+ * Only a good answer (2xx) replaces the kept playlist, and only a failure to
+ * reach the server (network error, timeout, 5xx) is answered from it: a `401`
+ * goes to the page as it is. A `401` with `Signate-Pairing: required` (a cloud
+ * screen without a valid device token) also drops the kept playlist, and the
+ * page's `{type: "forget"}` (sent when the screen is unpaired) drops the
+ * playlist and the media, so a revoked screen cannot play on from the cache.
+ *
  * A classic script, compiled on its own (WebWorker types).
  */
 
@@ -56,7 +63,8 @@ sw.addEventListener("fetch", (event) => {
 
 sw.addEventListener("message", (event) => {
   const data = event.data as { type?: unknown; urls?: unknown } | null;
-  if (data?.type === "media" && Array.isArray(data.urls)) {
+  if (data?.type === "forget") event.waitUntil(forget());
+  else if (data?.type === "media" && Array.isArray(data.urls)) {
     const urls = data.urls.filter(
       (u): u is string => typeof u === "string" && u.startsWith("/media/") && !new URL(u, location.href).pathname.endsWith("/live"),
     );
@@ -91,6 +99,9 @@ async function playlist(request: Request): Promise<Response> {
   try {
     const response = await network(request);
     if (response.ok) await cache.put(PLAYLIST_PATH, response.clone());
+    else if (response.status === 401 && response.headers.get("Signate-Pairing")?.trim().toLowerCase() === "required") {
+      await cache.delete(PLAYLIST_PATH);
+    }
     return response;
   } catch (error) {
     const cached = await cache.match(PLAYLIST_PATH);
@@ -133,6 +144,15 @@ async function slice(whole: Response, range: string): Promise<Response> {
 }
 
 let syncing: Promise<void> = Promise.resolve();
+
+/** Drops the kept playlist and every cached media file (the screen was unpaired). */
+function forget(): Promise<void> {
+  syncing = syncing.catch(() => undefined).then(async () => {
+    await caches.delete(DATA_CACHE);
+    await caches.delete(MEDIA_CACHE);
+  });
+  return syncing;
+}
 
 /** Makes the media cache hold exactly `paths`, one download at a time. */
 function syncMedia(paths: string[]): Promise<void> {

@@ -222,7 +222,14 @@ export async function waitFor(page, predicate, timeoutMs = 10_000, what = "condi
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
-    last = await state(page);
+    try {
+      last = await state(page);
+    } catch (error) {
+      // The page reloaded itself (a paired screen, a reload command): ask the new one.
+      if (!/context was destroyed|navigat/i.test(String(error))) throw error;
+      await sleep(50);
+      continue;
+    }
     if (predicate(last)) return last;
     await sleep(50);
   }

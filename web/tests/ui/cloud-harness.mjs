@@ -20,13 +20,63 @@ export function address(who) {
   return `${who}-${randomBytes(5).toString("hex")}@example.com`;
 }
 
+/**
+ * The local Stripe stand-in (`ensure_stripe` in scripts/services.sh), when the environment
+ * names one; without it a billing server runs with no payment provider.
+ */
+export const STRIPE =
+  process.env.SIGNATE_TEST_STRIPE_URL && process.env.SIGNATE_TEST_STRIPE_KEY
+    ? { url: process.env.SIGNATE_TEST_STRIPE_URL.replace(/\/+$/, ""), key: process.env.SIGNATE_TEST_STRIPE_KEY }
+    : null;
+
+/** What a billing server sells: free (2 screens, 3 members, 1 GB) and pro (€29.00 a month). */
+export const PLANS = {
+  free: { max_devices: 2, max_users: 3, storage_quota_bytes: 1024 ** 3 },
+  pro: { amount: 2900, currency: "eur", interval: "month", max_devices: 50, max_users: 20, storage_quota_bytes: 50 * 1024 ** 3, features: "layouts" },
+};
+
+/** A Price for the pro plan in the stand-in (localstripe's plans stand in for prices). */
+async function stripePrice(id) {
+  const form = new URLSearchParams({ id, amount: String(PLANS.pro.amount), currency: PLANS.pro.currency, interval: PLANS.pro.interval, name: "Pro" });
+  const r = await fetch(`${STRIPE.url}/v1/plans`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${Buffer.from(`${STRIPE.key}:`).toString("base64")}` },
+    body: form,
+  });
+  if (!r.ok) throw new Error(`the Stripe stand-in refused the price ${id}: ${r.status} ${await r.text()}`);
+}
+
+/** The environment of a server that sells PLANS (and takes payments when STRIPE is there). */
+function billingEnv(billing) {
+  const env = { SIGNATE_BILLING__FREE_PLAN: "free" };
+  for (const [plan, fields] of Object.entries(PLANS)) {
+    for (const [k, v] of Object.entries(fields)) env[`SIGNATE_BILLING__PLANS__${plan.toUpperCase()}__${k.toUpperCase()}`] = String(v);
+  }
+  env.SIGNATE_BILLING__PLANS__PRO__PRICE_ID = billing.proPrice;
+  if (STRIPE) {
+    env.SIGNATE_BILLING__STRIPE_SECRET_KEY = STRIPE.key;
+    env.SIGNATE_BILLING__API_BASE = STRIPE.url;
+    env.SIGNATE_BILLING__WEBHOOK_SECRET = billing.webhookSecret;
+  }
+  return env;
+}
+
 export class CloudServer {
-  static async start() {
+  /**
+   * `mail: false` starts it with no SMTP host, as a server whose e-mail was never set up;
+   * `billing: true` with the plans of PLANS (and Stripe's stand-in when STRIPE is set).
+   */
+  static async start({ mail = true, billing = false } = {}) {
     const port = await freePort();
     const db = `signate_ui_${randomBytes(8).toString("hex")}`;
     psql(`CREATE DATABASE ${db}`);
     const s = new CloudServer(port, mkdtempSync(join(tmpdir(), "signate-cloud-")), db);
+    s.mail = mail;
+    if (billing) {
+      s.billing = { proPrice: `price_ui_pro_${randomBytes(6).toString("hex")}`, webhookSecret: `whsec_ui_${randomBytes(16).toString("hex")}` };
+    }
     try {
+      if (s.billing && STRIPE) await stripePrice(s.billing.proPrice);
       await s.launch();
     } catch (e) {
       await s.stop();
@@ -42,6 +92,8 @@ export class CloudServer {
     this.base = `http://127.0.0.1:${port}`;
     this.proc = null;
     this.log = "";
+    /** Set by `start({ billing: true })`: the pro plan's Stripe Price and the webhook secret. */
+    this.billing = null;
     // Kept across restarts, so tokens stay valid.
     this.jwtSecret = `ui-test-${randomBytes(24).toString("hex")}`;
     this.secretsKey = randomBytes(32).toString("hex");
@@ -63,6 +115,13 @@ export class CloudServer {
       SIGNATE_SMTP__PORT: process.env.SIGNATE_TEST_SMTP_PORT || "51025",
       SIGNATE_SMTP__TLS: "none",
     };
+    if (this.mail === false) {
+      for (const k of Object.keys(env)) if (k.startsWith("SIGNATE_SMTP__")) delete env[k];
+    }
+    // Plans change where every limit comes from: only a billing test's server has them, never
+    // one that inherits them from the shell.
+    for (const k of Object.keys(env)) if (k.startsWith("SIGNATE_BILLING__")) delete env[k];
+    if (this.billing) Object.assign(env, billingEnv(this.billing));
     const proc = spawn(BIN, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     const keep = (chunk) => {

@@ -321,12 +321,20 @@ test("cloud: content through API v3; changes made elsewhere appear without reloa
     const [, stored] = await server.call("GET", `/api/v3/assets/${specials.id}`, token);
     assert.equal(stored.name, "Today's specials");
     assert.equal(stored.duration, 25);
-    // a server refusal lands next to its field (v3's error.field)
+    // a name longer than the server takes is refused next to its field, before anything is sent
+    // (the server's own refusal, v3's error.field, is read by toError: tests/unit/app-api.test.ts)
     await page.getByRole("button", { name: "Today's specials", exact: true }).click();
     const again = page.getByRole("dialog", { name: "Edit “Today's specials”" });
     await again.getByLabel("Name", { exact: true }).fill("x".repeat(256));
+    let patched = false;
+    const onRequest = (r) => {
+      if (r.method() === "PATCH") patched = true;
+    };
+    page.on("request", onRequest);
     await again.getByRole("button", { name: "Save" }).click();
-    await again.locator(".field.invalid", { hasText: "Name" }).getByText(/longer than 255/).waitFor();
+    await again.locator(".field.invalid", { hasText: "Name" }).getByText("At most 255 characters (this one has 256).").waitFor();
+    page.off("request", onRequest);
+    assert.equal(patched, false, "nothing sent");
     await again.getByRole("button", { name: "Cancel" }).click();
     await again.waitFor({ state: "detached" });
 

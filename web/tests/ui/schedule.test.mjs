@@ -35,8 +35,12 @@ test("empty state, add a web page by URL, preview, previous/next", async () => {
     assert.equal(asset.mimetype, "webpage");
     assert.equal(asset.uri, "https://example.com/specials");
     assert.equal(asset.is_enabled, true);
-    const days = (Date.parse(asset.end_date) - Date.parse(asset.start_date)) / 86_400_000;
-    assert.ok(Math.abs(days - 30) < 0.01, `30-day window, got ${days}`);
+    // No end by default: a screen must not go quiet a month after setup.
+    assert.ok(Math.abs(Date.parse(asset.start_date) - Date.now()) < 120_000, asset.start_date);
+    assert.equal(new Date(asset.end_date).getUTCFullYear(), 9999, asset.end_date);
+    const row = page.locator("[data-testid=asset-row]", { hasText: "Today's specials" });
+    await row.getByText("No end", { exact: true }).waitFor();
+    assert.equal(await row.getByText(/^Ends /).count(), 0);
 
     await page.getByRole("button", { name: "Preview Today's specials" }).click();
     await page.locator("iframe.preview-frame").waitFor();
@@ -44,7 +48,7 @@ test("empty state, add a web page by URL, preview, previous/next", async () => {
     await page.getByRole("button", { name: "Close" }).click();
 
     await page.getByRole("button", { name: "Next ▶" }).click();
-    await page.getByText("Showing the next item").waitFor();
+    await page.getByText("Asked the screen to show the next item").waitFor();
     assert.deepEqual(page.errors.filter((e) => !e.includes("example.com")), []);
   } finally {
     await browser.close();
@@ -145,9 +149,11 @@ test("reorder by dragging and by keyboard, toggle, edit a schedule, bulk disable
     for (const [i, name] of ["Alpha", "Bravo", "Charlie", "Delta"].entries()) await urlAsset(server, name, { play_order: i });
     await urlAsset(server, "Expired", { play_order: 4, end_date: new Date(Date.now() - 3_600_000).toISOString(), start_date: new Date(Date.now() - 86_400_000 * 2).toISOString() });
     const { page } = await openApp(browser, server);
-    await page.locator("#active-list [data-testid=asset-row]").nth(4).waitFor();
-    assert.deepEqual(await rowNames(page, "#active-list"), ["Alpha", "Bravo", "Charlie", "Delta", "Expired"]);
-    await page.locator("[data-testid=asset-row]", { hasText: "Expired" }).getByText(/^Ended/).waitFor();
+    await page.locator("#active-list [data-testid=asset-row]").nth(3).waitFor();
+    // Switched on but past its end: not counted as playing.
+    assert.deepEqual(await rowNames(page, "#active-list"), ["Alpha", "Bravo", "Charlie", "Delta"]);
+    assert.equal(await page.getByRole("heading", { name: "Playing now (4)" }).count(), 1);
+    await page.locator("#inactive-list [data-testid=asset-row]", { hasText: "Expired" }).getByText(/^Ended/).waitFor();
 
     // drag Alpha's handle below Charlie
     const handle = page.locator("[data-testid=asset-row]", { hasText: "Alpha" }).locator(".handle");
@@ -163,7 +169,7 @@ test("reorder by dragging and by keyboard, toggle, edit a schedule, bulk disable
         .sort((a, b) => a.play_order - b.play_order)
         .map((a) => a.name);
     await waitUntil(async () => (await order()).join() === "Bravo,Charlie,Alpha,Delta,Expired", 5000, "drag order saved");
-    assert.deepEqual(await rowNames(page, "#active-list"), ["Bravo", "Charlie", "Alpha", "Delta", "Expired"]);
+    assert.deepEqual(await rowNames(page, "#active-list"), ["Bravo", "Charlie", "Alpha", "Delta"]);
 
     // keyboard: focus Delta's "up" button and press Enter twice
     await page.getByRole("button", { name: "Move Delta up" }).focus();
@@ -198,7 +204,8 @@ test("reorder by dragging and by keyboard, toggle, edit a schedule, bulk disable
     await dialog.waitFor({ state: "detached" });
     const charlie = page.locator("[data-testid=asset-row]", { hasText: "Charlie" });
     await charlie.getByText("Mon Tue Wed Thu Fri").waitFor();
-    await charlie.getByText("09:00–17:30").waitFor();
+    // The device's clock setting is 12-hour by default: one format throughout.
+    await charlie.getByText("9:00 AM–5:30 PM").waitFor();
     await charlie.getByText("45 s").waitFor();
     const c = (await server.api("GET", "/api/v2/assets")).find((a) => a.name === "Charlie");
     assert.deepEqual(c.play_days, [1, 2, 3, 4, 5]);
@@ -214,7 +221,8 @@ test("reorder by dragging and by keyboard, toggle, edit a schedule, bulk disable
     await page.getByText("Turned off: 2 items").waitFor();
     const off = (await server.api("GET", "/api/v2/assets")).filter((a) => !a.is_enabled).map((a) => a.name).sort();
     assert.deepEqual(off, ["Alpha", "Bravo", "Delta"]);
-    assert.deepEqual((await rowNames(page, "#inactive-list")).sort(), ["Alpha", "Bravo", "Delta"]);
+    // Charlie plays on weekdays 9 to 5:30 only: where it is depends on when the test runs.
+    assert.deepEqual((await rowNames(page, "#inactive-list")).filter((n) => n !== "Charlie").sort(), ["Alpha", "Bravo", "Delta", "Expired"]);
 
     // bulk edit duration of two items
     await page.getByLabel("Select Alpha").check();
@@ -232,7 +240,9 @@ test("reorder by dragging and by keyboard, toggle, edit a schedule, bulk disable
     await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
     assert.equal(await page.evaluate(() => localStorage.getItem("signate.theme")), "dark");
     await page.reload();
-    await page.locator("#active-list [data-testid=asset-row]").first().waitFor();
+    // Charlie, the one item left on, plays only on weekdays from 9 to 5:30, so outside those
+    // hours no item is playing: wait for the list, whichever side its items are on.
+    await page.locator("[data-testid=asset-row]").first().waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
     await shots(page, "home-dark");
     assert.deepEqual(page.errors.filter((e) => !e.includes("example.com")), []);

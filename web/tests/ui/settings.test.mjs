@@ -1,6 +1,8 @@
 // Settings, backup and restore, reboot, system info.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { launch, openApp, Server, shots, urlAsset, waitUntil } from "./ui-harness.mjs";
 
@@ -55,6 +57,11 @@ test("change settings and see them through the API; a change elsewhere shows up"
     await page.getByRole("link", { name: "System" }).click();
     await page.getByText("Free disk space").waitFor();
     await page.getByText("Europe/Berlin").waitFor();
+    // Both clocks, each named: Signate's own (just started) and the machine's.
+    await page.getByText("Signate running for").waitFor();
+    await page.getByText("Device on for").waitFor();
+    const signateFor = await page.locator("dt", { hasText: "Signate running for" }).locator("xpath=following-sibling::dd[1]").innerText();
+    assert.match(signateFor, /^\d+ min$/, signateFor);
     await shots(page, "system");
   } finally {
     await browser.close();
@@ -62,7 +69,7 @@ test("change settings and see them through the API; a change elsewhere shows up"
   }
 });
 
-test("download a backup, restore it; reboot says plainly it is not set up", async () => {
+test("download a backup, restore it after saying it replaces everything; no restart button without a command", async () => {
   const server = await Server.start();
   const browser = await launch();
   try {
@@ -76,24 +83,70 @@ test("download a backup, restore it; reboot says plainly it is not set up", asyn
     assert.match(download.suggestedFilename(), /\.tar\.gz$/);
 
     for (const a of await server.api("GET", "/api/v2/assets")) await server.api("DELETE", `/api/v2/assets/${a.asset_id}`);
-    assert.equal((await server.api("GET", "/api/v2/assets")).length, 0);
+    await urlAsset(server, "Added after the backup");
 
-    await page.locator("input[name=backup_upload]").setInputFiles({ name: download.suggestedFilename(), mimeType: "application/gzip", buffer: bytes });
+    // Picking the file only asks: cancelling leaves everything as it is.
+    const pick = () => page.locator("input[name=backup_upload]").setInputFiles({ name: download.suggestedFilename(), mimeType: "application/gzip", buffer: bytes });
+    await pick();
+    const ask = page.getByRole("dialog", { name: "Replace everything with this backup?" });
+    await ask.waitFor();
+    assert.match(await ask.innerText(), /replaces all the content, schedule and settings/);
+    await shots(page, "restore-confirm");
+    await ask.getByRole("button", { name: "Cancel" }).click();
+    await ask.waitFor({ state: "detached" });
+    assert.equal(await page.locator(".restore").count(), 0, "nothing uploaded");
+    assert.deepEqual((await server.api("GET", "/api/v2/assets")).map((a) => a.name), ["Added after the backup"]);
+
+    await pick();
+    await ask.getByRole("button", { name: "Replace everything" }).click();
     await page.getByText("Restored.").waitFor({ timeout: 20_000 });
     assert.equal(await page.locator(".restore progress").evaluate((p) => p.value), 1);
     await shots(page, "settings-restored");
     assert.deepEqual((await server.api("GET", "/api/v2/assets")).map((a) => a.name), ["Keep me"]);
 
     await page.locator("input[name=backup_upload]").setInputFiles({ name: "junk.tar.gz", mimeType: "application/gzip", buffer: Buffer.from("not a backup") });
+    await ask.getByRole("button", { name: "Replace everything" }).click();
     await page.getByText("Restore failed").waitFor({ timeout: 10_000 });
 
+    // No reboot_command or shutdown_command: no buttons, and the reason instead.
+    await page.getByTestId("power-missing").waitFor();
+    assert.match(await page.getByTestId("power-missing").innerText(), /not set up to restart .* or shut down/);
+    assert.equal(await page.getByRole("button", { name: "Restart device" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: "Shut down device" }).count(), 0);
+    // Nor a sound command: the setting says it changes nothing here.
+    await page.getByText("has no sound command set up").waitFor();
+    await page.getByTestId("display-power-missing").waitFor();
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
+
+test("restart is offered when the device has a reboot command, and runs it", async () => {
+  const marker = mkdtempSync(join(tmpdir(), "signate-reboot-"));
+  // The server reads SIGNATE_* at start; the spawned process keeps its copy.
+  process.env.SIGNATE_REBOOT_COMMAND = `touch ${join(marker, "rebooted")}`;
+  let server;
+  try {
+    server = await Server.start();
+  } finally {
+    delete process.env.SIGNATE_REBOOT_COMMAND;
+  }
+  const browser = await launch();
+  try {
+    const { page } = await openApp(browser, server, "/settings");
     await page.getByRole("button", { name: "Restart device" }).click();
     await page.getByRole("dialog", { name: "Restart the device?" }).waitFor();
     await shots(page, "reboot-confirm");
     await page.getByRole("button", { name: "Restart", exact: true }).click();
-    await page.getByText("This device cannot restart from here").waitFor();
+    await page.getByText("Restarting the device").waitFor();
+    await waitUntil(() => existsSync(join(marker, "rebooted")), 5000, "the reboot command");
+    // Shut down has no command: its button is left out, with the reason.
+    assert.equal(await page.getByRole("button", { name: "Shut down device" }).count(), 0);
+    assert.match(await page.getByTestId("power-missing").innerText(), /shut down \(shutdown_command\)/);
   } finally {
     await browser.close();
     await server.stop();
+    rmSync(marker, { recursive: true, force: true });
   }
 });

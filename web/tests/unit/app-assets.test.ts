@@ -49,6 +49,7 @@ test("a v3 asset in the pages' shape", () => {
     play_time_from: "08:00",
     play_time_to: "18:00",
     metadata: { campaign: "winter" },
+    file_size: 482113,
   });
 });
 

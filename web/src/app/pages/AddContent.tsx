@@ -1,18 +1,20 @@
 // Add content: a URL (type guessed, changeable) or uploaded files (chunked, resumable).
 import { useState } from "preact/hooks";
-import { ApiError } from "../api";
+import { isCloud } from "../account";
+import { ApiError, type Asset } from "../api";
 import { assetApi } from "../assetApi";
-import { Field, Link, Progress, errorText, toast } from "../components";
-import { KIND_LABEL, type Kind, guessKind, nameFromUrl } from "../format";
+import { Field, Link, Progress, UpgradeHint, errorText, toast, toastError } from "../components";
+import { ASSET_NAME_MAX, KIND_LABEL, NO_END, nameTooLong, type Kind, byOrder, guessKind, nameFromUrl, orderAfterAdding } from "../format";
 import { navigate } from "../router";
 import { loadAssets, useStore } from "../store";
 import { uploadFile } from "../upload";
 
-const DAY = 86_400_000;
-
-function window30(): { start_date: string; end_date: string } {
-  const now = Date.now();
-  return { start_date: new Date(now).toISOString(), end_date: new Date(now + 30 * DAY).toISOString() };
+/**
+ * New items play from now with no end: a screen must not go quiet a month after setup because
+ * nobody edited each item. (The API's own defaults stay as they are for other clients.)
+ */
+function fromNowOn(): { start_date: string; end_date: string } {
+  return { start_date: new Date().toISOString(), end_date: NO_END };
 }
 
 function UrlForm() {
@@ -34,26 +36,29 @@ function UrlForm() {
     if (!u) err.uri = "Paste the address (URL) of the page, picture, video or stream.";
     else if (!/^(https?|rtsp|rtmp):\/\/\S+$/i.test(u)) err.uri = "The address should start with https://, http:// or rtsp://";
     const d = duration.trim() === "" ? defaultDuration : Number(duration);
+    const long = nameTooLong(name, ASSET_NAME_MAX);
+    if (long) err.name = long;
     if (!Number.isInteger(d) || d < 0 || d > 31536000) err.duration = "Whole seconds, from 0 to 31536000.";
     setErrors(err);
     if (Object.keys(err).length) return;
     setBusy(true);
     try {
       await assetApi().create({
-        name: name.trim() || nameFromUrl(u),
+        // A name taken from a long address is cut to fit rather than refused.
+        name: name.trim() || [...nameFromUrl(u)].slice(0, ASSET_NAME_MAX).join(""),
         uri: u,
         mimetype: shownKind,
         duration: shownKind === "video" ? 0 : d,
-        ...window30(),
+        ...fromNowOn(),
         is_enabled: true,
         skip_asset_check: true,
       });
-      toast("Added — it will play on the screen");
+      toast(isCloud() ? "Added — your screens play it whenever no schedule says otherwise" : "Added — it will play on the screen");
       void loadAssets();
       navigate("/");
     } catch (ex) {
       if (ex instanceof ApiError) setErrors(ex.fields);
-      toast(`Not added: ${errorText(ex)}`, "bad");
+      toastError("Not added: ", ex);
     } finally {
       setBusy(false);
     }
@@ -94,7 +99,7 @@ function UrlForm() {
       <Field label="Name (optional)" error={errors.name}>
         <input name="name" value={name} placeholder={url ? nameFromUrl(url) : "Shown in your list"} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
       </Field>
-      <p class="hint">It plays from now for 30 days; you can change that afterwards.</p>
+      <p class="hint">It plays from now on, with no end; you can set an end date afterwards.</p>
       <div class="actions">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Adding…" : "Add"}
@@ -110,6 +115,8 @@ interface Item {
   progress: number;
   status: "waiting" | "uploading" | "done" | "failed";
   error?: string;
+  /** The refusal behind `error`: over the storage quota it offers a bigger plan. */
+  failure?: unknown;
 }
 
 let itemSeq = 0;
@@ -124,25 +131,29 @@ function UploadForm() {
     setItems((list) => list.map((i) => (i.key === key ? { ...i, ...patch } : i)));
   }
 
-  async function run(item: Item) {
+  async function run(item: Item): Promise<Asset | null> {
     const isVideo = item.file.type.startsWith("video") || /\.(mp4|webm|mov|mkv|avi|m4v)$/i.test(item.file.name);
     update(item.key, { status: "uploading", progress: 0 });
     try {
       const up = await uploadFile(item.file, (p) => update(item.key, { progress: p }));
-      await assetApi().createUploaded({
-        name: item.file.name.replace(/\.[^.]+$/, "") || item.file.name,
+      const created = await assetApi().createUploaded({
+        name: [...(item.file.name.replace(/\.[^.]+$/, "") || item.file.name)].slice(0, ASSET_NAME_MAX).join(""),
         uri: up.uri,
         ext: up.ext,
         mimetype: isVideo ? "video" : "image",
         duration: isVideo ? 0 : settings?.default_duration ?? 10,
-        ...window30(),
+        ...fromNowOn(),
         is_enabled: true,
         skip_asset_check: true,
+        // v3 keeps the name the file had, for the edit dialog; v2 takes no metadata.
+        ...(isCloud() ? { metadata: { file_name: item.file.name } } : {}),
       });
       update(item.key, { status: "done", progress: 1 });
       void loadAssets();
+      return created;
     } catch (e) {
-      update(item.key, { status: "failed", error: errorText(e) });
+      update(item.key, { status: "failed", error: errorText(e), failure: e });
+      return null;
     }
   }
 
@@ -158,11 +169,28 @@ function UploadForm() {
     }
     setItems((list) => [...list, ...fresh]);
     // Two at a time: enough to fill the link without starving the device.
-    const queue = fresh.filter((i) => i.status === "waiting");
+    const waiting = fresh.filter((i) => i.status === "waiting");
+    const queue = waiting.slice();
+    const created = new Map<number, Asset>();
     const worker = async () => {
-      for (let it = queue.shift(); it; it = queue.shift()) await run(it);
+      for (let it = queue.shift(); it; it = queue.shift()) {
+        const a = await run(it);
+        if (a) created.set(it.key, a);
+      }
     };
     await Promise.all([worker(), worker()]);
+    // Uploads finish in any order, and each API places a new item its own way: put this batch
+    // after everything else, in the order the files were chosen.
+    const added = waiting.flatMap((i) => created.get(i.key)?.asset_id ?? []);
+    if (added.length > 1) {
+      try {
+        const all = await assetApi().list();
+        await assetApi().order(orderAfterAdding(all.slice().sort(byOrder), added));
+      } catch (e) {
+        toast(`Added, but not in the order chosen: ${errorText(e)}`, "bad");
+      }
+      void loadAssets();
+    }
   }
 
   return (
@@ -206,7 +234,12 @@ function UploadForm() {
                 {i.status === "done"
                   ? "Added ✓"
                   : i.status === "failed"
-                    ? i.error
+                    ? (
+                        <>
+                          {i.error}
+                          <UpgradeHint error={i.failure} />
+                        </>
+                      )
                     : i.status === "waiting"
                       ? "Waiting"
                       : `${Math.round(i.progress * 100)}%`}

@@ -28,7 +28,7 @@ export function BulkEdit(props: { assets: Asset[]; onClose: () => void; onDone: 
       if (useSchedule) {
         const p = schedulePatch(sched);
         if (!sched.start) delete p.start_date;
-        if (!sched.end) delete p.end_date;
+        if (!sched.end && !sched.noEnd) delete p.end_date;
         Object.assign(patch, p);
       }
       if (!Object.keys(patch).length) continue;

@@ -1,15 +1,17 @@
 // Edit every field of one asset (PATCH, v2 on a device, v3 in the cloud).
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { isCloud } from "../account";
 import { ApiError, type Asset, type AssetPatch } from "../api";
 import { assetApi } from "../assetApi";
 import { Dialog, Field, Switch, errorText, toast } from "../components";
-import { DAY_NAMES, formatHeaders, fromLocalInput, kindOf, parseHeaders, toLocalInput } from "../format";
+import { ASSET_NAME_MAX, DAY_NAMES, NO_END, nameTooLong, formatHeaders, fromLocalInput, isNoEnd, isStoredFile, kindOf, parseHeaders, storedFileText, toLocalInput } from "../format";
 import { replaceAsset } from "../store";
 
 export interface ScheduleValue {
   start: string;
   end: string;
+  /** Plays until turned off: the end date becomes NO_END and the end field is not asked. */
+  noEnd?: boolean;
   days: number[];
   from: string;
   to: string;
@@ -19,8 +21,8 @@ export interface ScheduleValue {
 export function checkSchedule(v: ScheduleValue, requireDates = true): Record<string, string> {
   const err: Record<string, string> = {};
   if (requireDates && !v.start) err.start_date = "Choose when it starts.";
-  if (requireDates && !v.end) err.end_date = "Choose when it ends.";
-  if (v.start && v.end && fromLocalInput(v.start)! >= fromLocalInput(v.end)!) err.end_date = "The end must be after the start.";
+  if (requireDates && !v.noEnd && !v.end) err.end_date = "Choose when it ends, or tick “No end”.";
+  if (v.start && v.end && !v.noEnd && fromLocalInput(v.start)! >= fromLocalInput(v.end)!) err.end_date = "The end must be after the start.";
   if (v.days.length === 0) err.play_days = "Pick at least one day. To stop it playing, turn it off instead.";
   if (Boolean(v.from) !== Boolean(v.to)) err.play_time_from = "Fill in both times, or leave both empty.";
   else if (v.from && v.from === v.to) err.play_time_from = "The two times must differ.";
@@ -41,9 +43,21 @@ export function ScheduleFields(props: {
         <Field label="Starts" error={e.start_date}>
           <input type="datetime-local" name="start_date" value={v.start} onInput={(ev) => props.onChange({ ...v, start: (ev.currentTarget as HTMLInputElement).value })} />
         </Field>
-        <Field label="Ends" error={e.end_date}>
-          <input type="datetime-local" name="end_date" value={v.end} onInput={(ev) => props.onChange({ ...v, end: (ev.currentTarget as HTMLInputElement).value })} />
-        </Field>
+        <div class="ends">
+          <Field label="Ends" error={e.end_date}>
+            <input
+              type="datetime-local"
+              name="end_date"
+              value={v.noEnd ? "" : v.end}
+              disabled={v.noEnd}
+              onInput={(ev) => props.onChange({ ...v, end: (ev.currentTarget as HTMLInputElement).value })}
+            />
+          </Field>
+          <label class="check">
+            <input type="checkbox" name="no_end" checked={v.noEnd ?? false} onChange={(ev) => props.onChange({ ...v, noEnd: (ev.currentTarget as HTMLInputElement).checked })} />
+            No end
+          </label>
+        </div>
       </div>
       <fieldset class={`days${e.play_days ? " invalid" : ""}`}>
         <legend>Days it plays</legend>
@@ -85,9 +99,11 @@ export function ScheduleFields(props: {
 }
 
 export function scheduleOf(a: Asset): ScheduleValue {
+  const noEnd = isNoEnd(a.end_date);
   return {
     start: toLocalInput(a.start_date),
-    end: toLocalInput(a.end_date),
+    end: noEnd ? "" : toLocalInput(a.end_date),
+    noEnd,
     days: a.play_days ?? [1, 2, 3, 4, 5, 6, 7],
     from: a.play_time_from?.slice(0, 5) ?? "",
     to: a.play_time_to?.slice(0, 5) ?? "",
@@ -97,11 +113,48 @@ export function scheduleOf(a: Asset): ScheduleValue {
 export function schedulePatch(v: ScheduleValue): AssetPatch {
   return {
     start_date: fromLocalInput(v.start),
-    end_date: fromLocalInput(v.end),
+    end_date: v.noEnd ? NO_END : fromLocalInput(v.end),
     play_days: v.days,
     play_time_from: v.from || null,
     play_time_to: v.to || null,
   };
+}
+
+/**
+ * The size of a stored file: API v3 says it; a device's v2 does not, so ask `/media` for its first
+ * byte and read the total from `Content-Range` (no server path or extra endpoint needed).
+ */
+function useFileSize(a: Asset): number | null {
+  const [size, setSize] = useState<number | null>(a.file_size ?? null);
+  useEffect(() => {
+    if (typeof a.file_size === "number" || !isStoredFile(a.uri) || a.is_processing) return;
+    const ctl = new AbortController();
+    fetch(`/media/${encodeURIComponent(a.asset_id)}`, { headers: { Range: "bytes=0-0" }, credentials: "same-origin", signal: ctl.signal })
+      .then((r) => {
+        const total = /\/(\d+)$/.exec(r.headers.get("Content-Range") ?? "")?.[1];
+        const n = total ?? (r.status === 200 ? r.headers.get("Content-Length") : null);
+        if (n) setSize(Number(n));
+        ctl.abort();
+      })
+      .catch(() => {
+        // Size unknown: the line says what the file is without it.
+      });
+    return () => ctl.abort();
+  }, [a.asset_id, a.uri]);
+  return size;
+}
+
+/** Where the content comes from: a file kept here (name, size; never its server path) or an address. */
+function Source({ a }: { a: Asset }) {
+  const size = useFileSize(a);
+  if (!isStoredFile(a.uri)) return <p class="muted small uri">{a.uri}</p>;
+  const from = typeof a.metadata?.source_url === "string" ? (a.metadata.source_url as string) : "";
+  return (
+    <p class="muted small uri" data-testid="asset-file">
+      File: {storedFileText(a, size)}
+      {from ? ` · downloaded from ${from}` : ""}
+    </p>
+  );
 }
 
 export function EditAsset(props: { asset: Asset; onClose: () => void }) {
@@ -126,6 +179,7 @@ export function EditAsset(props: { asset: Asset; onClose: () => void }) {
     e.preventDefault();
     const err = checkSchedule(sched);
     if (!name.trim()) err.name = "Give it a name.";
+    else if (nameTooLong(name, ASSET_NAME_MAX)) err.name = nameTooLong(name, ASSET_NAME_MAX) as string;
     const dur = Number(duration);
     if (kind !== "video" && (!/^\d+$/.test(duration.trim()) || dur > 31536000)) err.duration = "Whole seconds, from 0 to 31536000 (0 = the default).";
     const ref = Number(refresh);
@@ -160,7 +214,7 @@ export function EditAsset(props: { asset: Asset; onClose: () => void }) {
         <Field label="Name" error={errors.name}>
           <input name="name" value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
         </Field>
-        <p class="muted small uri">{a.uri}</p>
+        <Source a={a} />
         {kind === "video" ? (
           <p class="hint">Videos play to their end.</p>
         ) : (

@@ -4,8 +4,16 @@ import { useEffect, useState } from "preact/hooks";
 import { can } from "../account";
 import { type Tenant, v3 } from "../cloudApi";
 import { reloadMe } from "../cloudSession";
-import { Field, Progress, errorText, formErrors, toast } from "../components";
+import { BILLING_PATH, planLabel } from "../billingApi";
+import { Field, Link, Progress, errorText, formErrors, toast } from "../components";
 import { formatBytes } from "../format";
+import { useMailStatus } from "../mailStatus";
+
+const MAIL_STATE = {
+  ok: "Works",
+  not_configured: "Not set up on this server: nothing is e-mailed; invitation and reset links are copied from the Team page",
+  unreachable: "Not working right now",
+} as const;
 
 export function OrganisationCard() {
   const [t, setT] = useState<Tenant | null>(null);
@@ -15,6 +23,7 @@ export function OrganisationCard() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const edit = can("tenant.settings");
+  const mail = useMailStatus();
 
   function show(x: Tenant) {
     setT(x);
@@ -71,13 +80,29 @@ export function OrganisationCard() {
         <dt>Short name</dt>
         <dd class="mono">{t.slug}</dd>
         <dt>Plan</dt>
-        <dd>{t.plan}</dd>
+        <dd>
+          {planLabel(t.plan)}
+          {can("tenant.billing") ? (
+            <>
+              {" "}
+              · <Link href={BILLING_PATH}>Billing</Link>
+            </>
+          ) : null}
+        </dd>
         <dt>Members</dt>
         <dd>
           {t.member_count} of {t.max_users}
         </dd>
         <dt>Screens allowed</dt>
         <dd>{t.max_devices}</dd>
+        {mail ? (
+          <>
+            <dt>E-mail</dt>
+            <dd data-testid="mail-state" title={mail.message} class={mail.state === "ok" ? undefined : "warn"}>
+              {MAIL_STATE[mail.state]}
+            </dd>
+          </>
+        ) : null}
         <dt>Storage</dt>
         <dd>
           {formatBytes(t.storage_used_bytes)} used of {formatBytes(t.storage_quota_bytes)}

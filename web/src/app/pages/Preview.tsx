@@ -2,12 +2,13 @@
 import { type Asset } from "../api";
 import { Dialog } from "../components";
 import { kindOf } from "../format";
+import { pageCheckOf } from "../playing";
 
 /**
  * Where the browser loads the asset from: its own URL, or `/media/<id>` for a stored file (in
  * cloud mode the media cookie, set after every token refresh, lets <img> and <video> through).
  */
-function sourceOf(a: Asset): string {
+export function sourceOf(a: Asset): string {
   return a.uri.startsWith("http") ? a.uri : `/media/${a.asset_id}`;
 }
 
@@ -19,6 +20,16 @@ function youtubeEmbed(uri: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** What the server's check of a web page found, or what a blank preview means when unchecked. */
+function frameHint(a: Asset): string {
+  const check = pageCheckOf(a);
+  if (check?.status === "not_frameable")
+    return "This site does not allow being shown inside another page: screens skip it unless they run the Signate kiosk extension. Choose another page, or use the kiosk.";
+  if (check?.status === "unreachable") return `The server could not reach this page${check.reason ? ` (${check.reason})` : ""}: screens skip it. Check the address.`;
+  if (check?.status === "ok") return "The server checked this page: it can be shown on the screens.";
+  return "Some websites refuse to be shown inside another page; if this stays blank, screens skip it unless they run the Signate kiosk extension.";
 }
 
 export function Preview(props: { asset: Asset; onClose: () => void }) {
@@ -38,7 +49,7 @@ export function Preview(props: { asset: Asset; onClose: () => void }) {
     body = (
       <>
         <iframe class="preview-frame" src={frame} title={`Preview of ${a.name}`} sandbox="allow-scripts allow-same-origin allow-forms" />
-        <p class="hint">Some websites refuse to be shown inside another page; if this stays blank it may still work on the screen.</p>
+        <p class="hint">{frameHint(a)}</p>
       </>
     );
   }

@@ -1,19 +1,21 @@
 // Home: what plays (active, in play order, reorderable) and what does not. Controls the
 // role does not allow (cloud mode) are left out.
 import { Component } from "preact";
-import { useMemo, useRef, useState } from "preact/hooks";
-import { can } from "../account";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { can, isCloud } from "../account";
 import { api, type Asset } from "../api";
 import { assetApi } from "../assetApi";
 import { Confirm, Link, Switch, errorText, toast } from "../components";
 import { KindIcon } from "../icons";
-import { KIND_LABEL, byOrder, humanDuration, isActive, kindOf, scheduleChips } from "../format";
+import { KIND_LABEL, byOrder, formatDay, formatTimeOfDay, humanDuration, kindOf, scheduleChips } from "../format";
+import { type PlayStatus, isPlayingNow, playStatus } from "../playing";
 import { loadAssets, replaceAsset, setAssets, useStore } from "../store";
 import { BulkEdit } from "./BulkEdit";
 import { EditAsset } from "./EditAsset";
+import { OnScreenNow } from "./OnScreenNow";
 import { Preview } from "./Preview";
 
-function Thumb({ a }: { a: Asset }) {
+export function Thumb({ a }: { a: Asset }) {
   const kind = kindOf(a.mimetype);
   const stored = kind === "image" && !a.uri.startsWith("http");
   const [broken, setBroken] = useState(false);
@@ -40,6 +42,8 @@ function Thumb({ a }: { a: Asset }) {
 interface RowProps {
   a: Asset;
   now: number;
+  /** Why it is or is not on the screen now. */
+  status: PlayStatus;
   fmt: string;
   h24: boolean;
   selected: boolean;
@@ -57,7 +61,11 @@ interface RowProps {
 function RowView(p: RowProps) {
   const a = p.a;
   const kind = kindOf(a.mimetype);
-  const error = typeof a.metadata?.error_message === "string" ? (a.metadata.error_message as string) : "";
+  const st = p.status;
+  const playing = st.reason === "playing";
+  // The status chip already names a start or end date; the date chips would say it twice.
+  const chips = scheduleChips(a, p.now, p.fmt, p.h24).filter((c) => !st.text.includes(c.text));
+  const explain = st.tone === "bad" || st.reason === "processing";
   return (
     <li class={`row${p.dragging ? " dragging" : ""}${p.selected ? " selected" : ""}`} data-id={a.asset_id} data-testid="asset-row">
       {p.selectable ? (
@@ -90,18 +98,22 @@ function RowView(p: RowProps) {
         <div class="meta">
           <span class="kind">{KIND_LABEL[kind]}</span>
           <span class="dur">{humanDuration(a.duration, a.mimetype)}</span>
-          {scheduleChips(a, p.now, p.fmt, p.h24).map((c) => (
+          {playing ? null : (
+            <span class={`chip ${st.tone}`} title={st.detail} data-testid="why">
+              {st.text}
+            </span>
+          )}
+          {chips.map((c) => (
             <span class={`chip ${c.tone}`} title={c.title}>
               {c.text}
             </span>
           ))}
-          {a.is_processing ? <span class="chip warn">Processing…</span> : null}
-          {error ? (
-            <span class="chip bad" title={error}>
-              Failed: {error}
-            </span>
-          ) : null}
         </div>
+        {explain ? (
+          <p class={`why small ${st.tone}`} data-testid="why-detail">
+            {st.detail}
+          </p>
+        ) : null}
       </div>
       <div class="row-actions">
         {p.reorder ? (
@@ -141,6 +153,7 @@ class Row extends Component<RowProps> {
     const o = this.props;
     return (
       o.a !== n.a || o.selected !== n.selected || o.dragging !== n.dragging || o.now !== n.now || o.fmt !== n.fmt ||
+      o.status.reason !== n.status.reason || o.status.text !== n.status.text ||
       o.editable !== n.editable || o.selectable !== n.selectable ||
       o.h24 !== n.h24 || !o.reorder !== !n.reorder || o.reorder?.index !== n.reorder?.index || o.reorder?.count !== n.reorder?.count
     );
@@ -148,6 +161,46 @@ class Row extends Component<RowProps> {
   override render() {
     return <RowView {...this.props} />;
   }
+}
+
+const OPEN_NOTICE_KEY = "signate.open-admin-notice-dismissed";
+
+/**
+ * A device starts with no password, and its admin answers anyone on the network: say so on the
+ * first page until a password is set (or the owner says they know).
+ */
+function OpenToNetwork() {
+  const { settings } = useStore();
+  const [dismissed, setDismissed] = useState(() => {
+    try {
+      return localStorage.getItem(OPEN_NOTICE_KEY) === "1";
+    } catch {
+      return false;
+    }
+  });
+  if (isCloud() || !settings || settings.auth_backend !== "" || dismissed) return null;
+  return (
+    <div class="notice warn open-admin" role="note" data-testid="open-admin">
+      <p>
+        <strong>No password yet.</strong> Anyone on this network can open this page and change what the screen shows.{" "}
+        <Link href="/settings">Set a password in Settings</Link> (Password protection).
+      </p>
+      <button
+        type="button"
+        class="link"
+        onClick={() => {
+          try {
+            localStorage.setItem(OPEN_NOTICE_KEY, "1");
+          } catch {
+            // private mode: hidden for this visit only
+          }
+          setDismissed(true);
+        }}
+      >
+        Not now
+      </button>
+    </div>
+  );
 }
 
 async function eachLimited<T>(items: T[], fn: (t: T) => Promise<unknown>, limit = 4): Promise<number> {
@@ -176,17 +229,31 @@ export function SchedulePage() {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [drag, setDrag] = useState<{ id: string; over: number } | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
-  const now = useMemo(() => Date.now(), [assets]);
+  // Windows open and close while the page is open: re-judge every 30 s, and on every change.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  const now = useMemo(() => Date.now(), [assets, tick]);
   const fmt = settings?.date_format ?? "mm/dd/yyyy";
   const h24 = settings?.use_24_hour_clock ?? false;
+  // The daily windows follow the screen's zone; empty means the server's own, which this browser
+  // most likely shares on a device.
+  const tz = settings?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
   const mayEdit = can("assets.edit");
   const mayDelete = can("assets.delete");
   const mayAdd = can("assets.create");
 
+  const statuses = useMemo(() => {
+    const words = { day: (iso: string) => formatDay(iso, h24), time: (t: string) => formatTimeOfDay(t, h24) };
+    return new Map((assets ?? []).map((a) => [a.asset_id, playStatus(a, now, tz, words)]));
+  }, [assets, now, tz, h24]);
   const [active, inactive] = useMemo(() => {
     const all = assets ?? [];
-    return [all.filter(isActive).sort(byOrder), all.filter((a) => !isActive(a)).sort(byOrder)];
-  }, [assets]);
+    const on = (a: Asset) => isPlayingNow(a, now, tz);
+    return [all.filter(on).sort(byOrder), all.filter((a) => !on(a)).sort(byOrder)];
+  }, [assets, now, tz]);
 
   const assetsRef = useRef(assets);
   assetsRef.current = assets;
@@ -319,6 +386,7 @@ export function SchedulePage() {
       key={a.asset_id}
       a={a}
       now={now}
+      status={statuses.get(a.asset_id) as PlayStatus}
       fmt={fmt}
       h24={h24}
       selected={selected.has(a.asset_id)}
@@ -339,12 +407,14 @@ export function SchedulePage() {
       <div class="page-head">
         <h1>Schedule</h1>
         <div class="controls">
-          {can("devices.manage") ? (
+          {/* A tenant's screens are driven one by one (or by group) from Screens; "next" here
+              would reach no screen of theirs. */}
+          {can("devices.manage") && !isCloud() ? (
             <>
-              <button type="button" onClick={() => api.control("previous").then(() => toast("Showing the previous item"), (e) => toast(errorText(e), "bad"))}>
+              <button type="button" onClick={() => api.control("previous").then(() => toast("Asked the screen to show the previous item"), (e) => toast(errorText(e), "bad"))}>
                 ◀ Previous
               </button>
-              <button type="button" onClick={() => api.control("next").then(() => toast("Showing the next item"), (e) => toast(errorText(e), "bad"))}>
+              <button type="button" onClick={() => api.control("next").then(() => toast("Asked the screen to show the next item"), (e) => toast(errorText(e), "bad"))}>
                 Next ▶
               </button>
             </>
@@ -357,12 +427,18 @@ export function SchedulePage() {
         </div>
       </div>
 
+      <OpenToNetwork />
+      {assets.length > 0 && can("devices.view") ? <OnScreenNow assets={assets} now={now} /> : null}
       {assets.length === 0 ? (
         <div class="empty">
           <h2>Nothing on your screen yet</h2>
           {mayAdd ? (
             <>
-              <p>Add a picture, a video or a web page and it will start playing on the screen straight away.</p>
+              <p>
+                {isCloud()
+                  ? "Add a picture, a video or a web page: your screens play it whenever no schedule in the Calendar says otherwise."
+                  : "Add a picture, a video or a web page and it will start playing on the screen straight away."}
+              </p>
               <Link href="/add" class="button primary">
                 Add your first content
               </Link>
@@ -401,7 +477,7 @@ export function SchedulePage() {
           ) : null}
           <section aria-labelledby="active-h">
             <div class="section-head">
-              <h2 id="active-h">Playing ({active.length})</h2>
+              <h2 id="active-h">Playing now ({active.length})</h2>
               {mayEdit || mayDelete ? (
                 <label class="select-all">
                   <input
@@ -414,10 +490,17 @@ export function SchedulePage() {
               ) : null}
             </div>
             {active.length === 0 ? (
-              <p class="muted">Nothing is turned on. Use the switch next to an item to put it on the screen.</p>
+              <p class="muted">
+                {inactive.some((a) => a.is_enabled)
+                  ? "Nothing plays now: see below why each item is waiting."
+                  : "Nothing is turned on. Use the switch next to an item to put it on the screen."}
+              </p>
             ) : (
               <>
-                <p class="muted small">{mayEdit ? "Shown in this order. Drag ⠿ or use ↑ ↓ to change it." : "Shown in this order."}</p>
+                <p class="muted small">
+                  {isCloud() ? "Your screens play these, in this order, whenever no schedule in the Calendar applies. " : "Shown in this order. "}
+                  {mayEdit ? "Drag ⠿ or use ↑ ↓ to change it." : ""}
+                </p>
                 <ol class="list" ref={listRef} id="active-list">
                   {shownActive.map((a) =>
                     rowFor(
@@ -437,9 +520,9 @@ export function SchedulePage() {
             )}
           </section>
           <section aria-labelledby="inactive-h">
-            <h2 id="inactive-h">Not playing ({inactive.length})</h2>
+            <h2 id="inactive-h">Not playing now ({inactive.length})</h2>
             {inactive.length === 0 ? (
-              <p class="muted">Everything you added is turned on.</p>
+              <p class="muted">Everything you added is playing.</p>
             ) : (
               <ul class="list" id="inactive-list">
                 {inactive.map((a) => rowFor(a))}

@@ -2,7 +2,7 @@
 // screens' settings as the role allows (no password, backup or power: those are the device's).
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { can, isCloud } from "../account";
-import { ApiError, api, backupUrl, postWithProgress, type DeviceSettings, type SettingsPatch } from "../api";
+import { ApiError, api, backupUrl, postWithProgress, type DeviceSettings, type Info, type SettingsPatch } from "../api";
 import { Confirm, Field, Progress, Switch, errorText, toast } from "../components";
 import { DAY_NAMES } from "../format";
 import { changingLogin, loadAssets, refreshSession, setSettings, useStore } from "../store";
@@ -19,7 +19,10 @@ function zones(): string[] {
   }
 }
 
-function SettingsForm({ initial }: { initial: DeviceSettings }) {
+/** The device commands configured, from `GET /api/v2/info` (null: not known yet, or cloud mode). */
+type Commands = NonNullable<Info["commands"]>;
+
+function SettingsForm({ initial, commands }: { initial: DeviceSettings; commands: Commands | null }) {
   const [s, setS] = useState<DeviceSettings>(initial);
   const [pw, setPw] = useState({ password: "", password_2: "", current_password: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -90,8 +93,9 @@ function SettingsForm({ initial }: { initial: DeviceSettings }) {
   return (
     <form class="form" onSubmit={save} noValidate>
       <section class="card" aria-labelledby="s-player">
-        <h2 id="s-player">Screen</h2>
-        <Field label="Screen name" error={errors.player_name} hint="Shown in backups and on the splash page.">
+        <h2 id="s-player">{isCloud() ? "Screens" : "Screen"}</h2>
+        {isCloud() ? <p class="hint">These settings apply to every screen of your organisation; each screen's own name is set under Screens.</p> : null}
+        <Field label="Screen name" error={errors.player_name} hint={isCloud() ? "Shown on the screens' welcome page." : "Shown in backups and on the splash page."}>
           <input name="player_name" value={s.player_name} onInput={(e) => set("player_name", (e.currentTarget as HTMLInputElement).value)} />
         </Field>
         <div class="two">
@@ -108,7 +112,15 @@ function SettingsForm({ initial }: { initial: DeviceSettings }) {
           </Field>
         </div>
         <div class="two">
-          <Field label="Sound output" error={errors.audio_output}>
+          <Field
+            label="Sound output"
+            error={errors.audio_output}
+            hint={
+              commands && !commands.audio_output
+                ? "This device has no sound command set up (audio_output_command in its configuration), so changing this does nothing here: sound goes wherever the system sends it."
+                : undefined
+            }
+          >
             <select name="audio_output" value={s.audio_output} onChange={(e) => set("audio_output", (e.currentTarget as HTMLSelectElement).value)}>
               <option value="hdmi">HDMI (the screen)</option>
               <option value="local">Headphone jack</option>
@@ -132,7 +144,12 @@ function SettingsForm({ initial }: { initial: DeviceSettings }) {
 
       <section class="card" aria-labelledby="s-time">
         <h2 id="s-time">Date and time</h2>
-        <Field label="Time zone" error={errors.timezone} hint="Type to search, e.g. “Berlin”. Leave empty to use the device's own setting.">
+        <Field label="Time zone" error={errors.timezone} hint={
+            isCloud()
+              ? "Type to search, e.g. “Berlin”. Your screens' schedules and daily windows follow it. Leave empty to use the server's time zone."
+              : "Type to search, e.g. “Berlin”. Leave empty to use the device's own setting."
+          }
+        >
           <input name="timezone" list="tz-list" value={s.timezone} autocomplete="off" onInput={(e) => set("timezone", (e.currentTarget as HTMLInputElement).value)} />
           <datalist id="tz-list">
             {tzList.map((z) => (
@@ -186,6 +203,12 @@ function SettingsForm({ initial }: { initial: DeviceSettings }) {
         </fieldset>
         {errors.display_power_days ? <p class="error">{errors.display_power_days}</p> : null}
         <p class="hint">If the off time is earlier than the on time, the display stays on overnight. Same times = always on.</p>
+        {commands && !commands.display_power ? (
+          <p class="hint" data-testid="display-power-missing">
+            This device has no display command set up (display_power_command in its configuration): off hours show a black page, but the
+            display itself stays powered.
+          </p>
+        ) : null}
       </section>
 
       {isCloud() ? null : (
@@ -249,6 +272,8 @@ function SettingsForm({ initial }: { initial: DeviceSettings }) {
 function BackupCard() {
   const [busy, setBusy] = useState(false);
   const [restore, setRestore] = useState<{ progress: number; status: "uploading" | "done" | "failed"; text: string } | null>(null);
+  // A restore wipes what is there now: it waits for a yes.
+  const [pending, setPending] = useState<File | null>(null);
 
   async function backup() {
     setBusy(true);
@@ -286,7 +311,7 @@ function BackupCard() {
   return (
     <section class="card" aria-labelledby="s-backup">
       <h2 id="s-backup">Backup</h2>
-      <p class="hint">A backup holds your content, schedule and settings in one file.</p>
+      <p class="hint">A backup holds your content, schedule and settings in one file. Restoring one replaces everything on this device with what the backup holds.</p>
       <div class="actions left">
         <button type="button" onClick={backup} disabled={busy}>
           {busy ? "Preparing…" : "Download a backup"}
@@ -301,7 +326,7 @@ function BackupCard() {
             onChange={(e) => {
               const input = e.currentTarget as HTMLInputElement;
               const f = input.files?.[0];
-              if (f) void upload(f);
+              if (f) setPending(f);
               input.value = "";
             }}
           />
@@ -313,11 +338,26 @@ function BackupCard() {
           <span>{restore.text}</span>
         </div>
       ) : null}
+      {pending ? (
+        <Confirm
+          title="Replace everything with this backup?"
+          text={`Restoring “${pending.name}” replaces all the content, schedule and settings on this device with the backup's. Anything added or changed since that backup was made is lost. Download a backup first if you may want today's back.`}
+          action="Replace everything"
+          danger
+          onNo={() => setPending(null)}
+          onYes={() => {
+            const f = pending;
+            setPending(null);
+            void upload(f);
+          }}
+        />
+      ) : null}
     </section>
   );
 }
 
-function PowerCard() {
+/** What the device can do on its own; `commands` null while the info is still on its way. */
+function PowerCard({ commands }: { commands: Commands | null | undefined }) {
   const [ask, setAsk] = useState<"reboot" | "shutdown" | null>(null);
   async function run(what: "reboot" | "shutdown") {
     setAsk(null);
@@ -329,17 +369,39 @@ function PowerCard() {
       else toast(errorText(e), "bad");
     }
   }
+  // An older server says nothing (undefined): offer both and let its 503 explain.
+  const reboot = commands === undefined || commands?.reboot === true;
+  const shutdown = commands === undefined || commands?.shutdown === true;
+  const missing = [!reboot && "restart (reboot_command)", !shutdown && "shut down (shutdown_command)"].filter(Boolean);
   return (
     <section class="card" aria-labelledby="s-power2">
       <h2 id="s-power2">Restart or shut down</h2>
-      <div class="actions left">
-        <button type="button" onClick={() => setAsk("reboot")}>
-          Restart device
-        </button>
-        <button type="button" class="danger" onClick={() => setAsk("shutdown")}>
-          Shut down device
-        </button>
-      </div>
+      {commands === null ? (
+        <p class="muted">Loading…</p>
+      ) : (
+        <>
+          {reboot || shutdown ? (
+            <div class="actions left">
+              {reboot ? (
+                <button type="button" onClick={() => setAsk("reboot")}>
+                  Restart device
+                </button>
+              ) : null}
+              {shutdown ? (
+                <button type="button" class="danger" onClick={() => setAsk("shutdown")}>
+                  Shut down device
+                </button>
+              ) : null}
+            </div>
+          ) : null}
+          {missing.length ? (
+            <p class="hint" data-testid="power-missing">
+              This device is not set up to {missing.join(" or ")} from here: Signate runs no system command unless its configuration names one.
+              {reboot || shutdown ? "" : " Restart or unplug the device itself instead."}
+            </p>
+          ) : null}
+        </>
+      )}
       {ask ? (
         <Confirm
           title={ask === "reboot" ? "Restart the device?" : "Shut the device down?"}
@@ -362,8 +424,11 @@ export function SettingsPage() {
   const { settings } = useStore();
   const [err, setErr] = useState<string | null>(null);
   const screens = can("devices.view");
+  // null: not known yet; undefined: the server did not say (older, or the info failed).
+  const [commands, setCommands] = useState<Commands | null | undefined>(isCloud() ? undefined : null);
   useEffect(() => {
     if (screens) api.settings().then(setSettings, (e) => setErr(errorText(e)));
+    if (!isCloud()) api.info().then((i) => setCommands(i.commands), () => setCommands(undefined));
   }, []);
   return (
     <div class="settings">
@@ -371,11 +436,11 @@ export function SettingsPage() {
         <h1>Settings</h1>
       </div>
       {isCloud() ? <OrganisationCard /> : null}
-      {!screens ? null : settings ? <SettingsForm key={JSON.stringify(settings)} initial={settings} /> : <p class="muted">{err ?? "Loading…"}</p>}
+      {!screens ? null : settings ? <SettingsForm key={JSON.stringify(settings)} initial={settings} commands={commands ?? null} /> : <p class="muted">{err ?? "Loading…"}</p>}
       {isCloud() ? null : (
         <>
           <BackupCard />
-          <PowerCard />
+          <PowerCard commands={commands} />
         </>
       )}
     </div>

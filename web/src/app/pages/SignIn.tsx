@@ -70,6 +70,8 @@ function ForgotForm() {
   const [email, setEmail] = useState("");
   const [error, setError] = useState("");
   const [sent, setSent] = useState("");
+  // Why nothing was sent, when the server cannot e-mail (the same for every address).
+  const [notSent, setNotSent] = useState("");
   const [busy, setBusy] = useState(false);
   async function submit(e: Event) {
     e.preventDefault();
@@ -80,8 +82,9 @@ function ForgotForm() {
     }
     setBusy(true);
     try {
-      await v3.forgotPassword(to);
+      const r = await v3.forgotPassword(to);
       setError("");
+      setNotSent(r.email_sent === false ? r.status : "");
       setSent(to);
     } catch (ex) {
       setError(errorText(ex));
@@ -92,7 +95,11 @@ function ForgotForm() {
   return (
     <form class="form card" onSubmit={submit} noValidate aria-labelledby="forgot-h">
       <h1 id="forgot-h">Reset your password</h1>
-      {sent ? (
+      {sent && notSent ? (
+        <p class="notice warn" role="status">
+          {notSent}
+        </p>
+      ) : sent ? (
         <p class="notice" role="status">
           If {sent} has an account, a link to choose a new password is on its way. It works for one hour.
         </p>

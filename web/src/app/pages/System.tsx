@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Info } from "../api";
 import { errorText } from "../components";
+import { useStore } from "../store";
 
 function uptime(u: Info["uptime"]): string {
   const h = Math.floor(u.hours);
@@ -14,16 +15,17 @@ function uptime(u: Info["uptime"]): string {
 }
 
 /** The device's clock in its own zone (the browser may be elsewhere). */
-function deviceTime(iso: string, zone: string): string {
+function deviceTime(iso: string, zone: string, h24: boolean): string {
   const d = new Date(iso);
   try {
-    return new Intl.DateTimeFormat([], { dateStyle: "medium", timeStyle: "medium", timeZone: zone }).format(d);
+    return new Intl.DateTimeFormat([], { dateStyle: "medium", timeStyle: "medium", timeZone: zone, hour12: !h24 }).format(d);
   } catch {
     return d.toLocaleString();
   }
 }
 
 export function SystemPage() {
+  const h24 = useStore().settings?.use_24_hour_clock ?? false;
   const [info, setInfo] = useState<Info | null>(null);
   const [err, setErr] = useState<string | null>(null);
   useEffect(() => {
@@ -61,11 +63,13 @@ export function SystemPage() {
     ? [
         ["Device", info.device_model],
         ["Version", info.anthias_version],
-        ["Running for", uptime(info.uptime)],
+        // Two clocks people mix up: a restart of Signate alone does not restart the machine.
+        ...(info.signate_uptime ? ([["Signate running for", uptime(info.signate_uptime)]] as [string, string][]) : []),
+        ["Device on for", uptime(info.uptime)],
         ["Load (15 min average)", String(info.loadavg)],
         ["Free disk space", info.free_space],
         ["Memory", `${info.memory.used} MiB used of ${info.memory.total} MiB (${info.memory.available} MiB available)`],
-        ["Device time", info.time ? deviceTime(info.time.iso, info.time.timezone) : "—"],
+        ["Device time", info.time ? deviceTime(info.time.iso, info.time.timezone, h24) : "—"],
         ["Time zone", info.time ? `${info.time.timezone} (${info.time.offset})` : "—"],
         ["Display", info.display_power ?? "Unknown"],
         ["MAC address", info.mac_address],

@@ -1,13 +1,71 @@
 // Cloud mode: the tenant's members (role, removal), invitations out, and the invite form.
-import { useEffect, useState } from "preact/hooks";
+// When the server cannot send e-mail the page says so, and hands an admin the invitation and
+// password reset links to pass on by other means, instead of claiming anything was sent.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { can, useMe } from "../account";
-import { type Invitation, type Member, ROLES, type Role, roleLabel, v3 } from "../cloudApi";
+import { copyText } from "../clipboard";
+import { type Invitation, type InvitationSent, type Member, ROLES, type Role, roleLabel, v3 } from "../cloudApi";
 import { reloadMe } from "../cloudSession";
-import { Confirm, Field, errorText, formErrors, toast } from "../components";
+import { Confirm, Dialog, Field, errorText, formErrors, toast, toastError } from "../components";
 import { shortDate } from "../format";
+import { mailOff, useMailStatus } from "../mailStatus";
 import { RoleSelect } from "./RoleSelect";
 
-function InviteForm(props: { onSent: () => void }) {
+/** A link to pass on by hand, with a copy button. */
+export interface HandOver {
+  title: string;
+  text: string;
+  link: string;
+}
+
+function LinkDialog(props: { handOver: HandOver; onClose: () => void }) {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => ref.current?.select(), []);
+  const h = props.handOver;
+  return (
+    <Dialog title={h.title} onClose={props.onClose}>
+      <p class="notice warn" role="alert">
+        {h.text}
+      </p>
+      <div class="field">
+        <label class="label" for="hand-over-link">
+          Link
+        </label>
+        <div class="copy-row">
+          <input ref={ref} id="hand-over-link" name="link" readOnly value={h.link} class="mono" onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
+          <button type="button" onClick={async () => toast((await copyText(h.link, ref.current)) ? "Link copied to the clipboard" : "Select the link and copy it by hand")}>
+            Copy link
+          </button>
+        </div>
+        <p class="hint">Whoever has this link can use it: send it only to the person it is for.</p>
+      </div>
+      <div class="actions">
+        <button type="button" class="primary" onClick={props.onClose}>
+          Done
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Says what really became of an invitation's e-mail; a link to hand over when there is one. */
+function invitationOutcome(i: InvitationSent, again: boolean): HandOver | null {
+  if (i.email_sent) {
+    toast(again ? `Invitation sent again to ${i.email}` : `Invitation sent to ${i.email}`);
+    return null;
+  }
+  if (i.link) {
+    return {
+      title: `Invitation for ${i.email}`,
+      text: "E-mail is not set up on this server, so no invitation was sent. Copy this link and send it yourself:",
+      link: i.link,
+    };
+  }
+  toast(`No invitation e-mail was sent to ${i.email}: ${i.email_reason ?? "e-mail does not work on this server."} Ask an admin for the link.`, "bad");
+  return null;
+}
+
+function InviteForm(props: { onSent: (i: InvitationSent) => void; mailIsOff: boolean }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("content_manager");
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -21,15 +79,14 @@ function InviteForm(props: { onSent: () => void }) {
     }
     setBusy(true);
     try {
-      await v3.invite(to, role);
+      const sent = await v3.invite(to, role);
       setErrors({});
       setEmail("");
-      toast(`Invitation sent to ${to}`);
-      props.onSent();
+      props.onSent(sent);
     } catch (ex) {
       const r = formErrors(ex, ["email", "role"]);
       setErrors(r.fields);
-      if (r.message) toast(`Not sent: ${r.message}`, "bad");
+      if (r.message) toastError("Not invited: ", ex);
     } finally {
       setBusy(false);
     }
@@ -46,9 +103,10 @@ function InviteForm(props: { onSent: () => void }) {
         </Field>
       </div>
       <p class="hint">{ROLES.map((r) => `${r.label}: ${r.hint}.`).join(" ")}</p>
+      {props.mailIsOff ? <p class="hint">No e-mail goes out from this server: you get a link to send yourself.</p> : null}
       <div class="actions">
         <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Sending…" : "Send invitation"}
+          {busy ? "Inviting…" : props.mailIsOff ? "Invite and get the link" : "Send invitation"}
         </button>
       </div>
     </form>
@@ -61,7 +119,10 @@ export function TeamPage() {
   const [invites, setInvites] = useState<Invitation[]>([]);
   const [err, setErr] = useState<string | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
+  const [handOver, setHandOver] = useState<HandOver | null>(null);
   const manage = can("users.manage");
+  const mail = useMailStatus();
+  const off = mailOff(mail);
 
   async function load() {
     try {
@@ -97,6 +158,28 @@ export function TeamPage() {
     }
   }
 
+  async function resend(i: Invitation) {
+    try {
+      setHandOver(invitationOutcome(await v3.resendInvitation(i.id), true));
+      void load();
+    } catch (e) {
+      toast(`Not sent again: ${errorText(e)}`, "bad");
+    }
+  }
+
+  async function resetLink(m: Member) {
+    try {
+      const r = await v3.resetLink(m.id);
+      setHandOver({
+        title: `Password reset link for ${m.name || m.email}`,
+        text: `With this link ${m.name || m.email} chooses a new password. It works once, for 24 hours. Send it to them yourself:`,
+        link: r.link,
+      });
+    } catch (e) {
+      toast(`No reset link: ${errorText(e)}`, "bad");
+    }
+  }
+
   async function remove(m: Member) {
     setRemoving(null);
     try {
@@ -113,6 +196,13 @@ export function TeamPage() {
       <div class="page-head">
         <h1>Team</h1>
       </div>
+      {mail && mail.state !== "ok" && can("users.invite") ? (
+        <p class="notice warn" role="status" data-testid="mail-notice">
+          {off
+            ? "E-mail is not set up on this server, so invitations and password resets are not e-mailed. When you invite someone you get a link to send them yourself; a member who forgot their password can get a reset link from an admin here."
+            : `E-mail does not work right now: ${mail.message}`}
+        </p>
+      ) : null}
       {err ? <p class="error">Could not load the team: {err}</p> : null}
       {members === null ? (
         err ? null : <p class="muted">Loading…</p>
@@ -135,6 +225,11 @@ export function TeamPage() {
                   {manage && m.id !== me?.user?.id ? (
                     <>
                       <RoleSelect label={`Role of ${m.name || m.email}`} value={m.role} onChange={(r) => void changeRole(m, r)} />
+                      {off ? (
+                        <button type="button" onClick={() => void resetLink(m)}>
+                          Copy reset link
+                        </button>
+                      ) : null}
                       <button type="button" class="danger" onClick={() => setRemoving(m)}>
                         Remove
                       </button>
@@ -163,6 +258,9 @@ export function TeamPage() {
                 </div>
                 {can("users.invite") ? (
                   <div class="row-actions">
+                    <button type="button" onClick={() => void resend(i)}>
+                      {off ? "New link" : "Send again"}
+                    </button>
                     <button type="button" class="danger" onClick={() => void cancel(i)}>
                       Cancel invitation
                     </button>
@@ -173,7 +271,16 @@ export function TeamPage() {
           </ul>
         </section>
       ) : null}
-      {can("users.invite") ? <InviteForm onSent={() => void load()} /> : null}
+      {can("users.invite") ? (
+        <InviteForm
+          mailIsOff={off}
+          onSent={(i) => {
+            setHandOver(invitationOutcome(i, false));
+            void load();
+          }}
+        />
+      ) : null}
+      {handOver ? <LinkDialog handOver={handOver} onClose={() => setHandOver(null)} /> : null}
       {removing ? (
         <Confirm
           title="Remove from the team?"

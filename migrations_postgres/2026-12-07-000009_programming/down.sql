@@ -1,0 +1,10 @@
+DROP TABLE play_daily;
+DROP TABLE screen_uptime;
+DROP INDEX play_events_tenant_asset;
+ALTER TABLE play_events DROP COLUMN interrupt_id;
+ALTER TABLE play_events DROP COLUMN schedule_id;
+ALTER TABLE play_events DROP COLUMN playlist_id;
+DROP TABLE interrupts;
+DROP TABLE schedules;
+DROP TABLE playlist_items;
+DROP TABLE playlists;

@@ -1,0 +1,5 @@
+DROP TABLE api_usage;
+DROP TABLE usage_reports;
+DROP TABLE stripe_events;
+DROP TABLE invoices;
+DROP TABLE subscriptions;

@@ -1,0 +1,1 @@
+export const PLAYER_VERSION = "0.1.0";
