@@ -109,6 +109,20 @@ ensure_browser_tools() {
   echo "services: node $(node --version), $("$CHROMIUM" --version 2>/dev/null | head -n1)"
 }
 
+# What earlier test runs left in the long-running services: MailDev's inbox (every wait reads
+# all of it) and the S3 test bucket's per-test folders (s3s-fs walks the whole bucket for every
+# listing). Both only grow, and slow each later run down; folders touched in the last two hours
+# are kept, so a run going on beside this one loses nothing.
+tidy_test_services() {
+  if [ -n "${SIGNATE_TEST_MAILDEV_URL:-}" ]; then
+    curl -s -m 10 -o /dev/null -X DELETE "$SIGNATE_TEST_MAILDEV_URL/api/email/all" || true
+  fi
+  local bucket="$SIGNATE_SVC_DIR/s3/data/${SIGNATE_TEST_S3_BUCKET:-signate-test}"
+  if [ -d "$bucket" ]; then
+    find "$bucket" -mindepth 1 -maxdepth 1 -mmin +120 -exec rm -rf {} + 2>/dev/null || true
+  fi
+}
+
 # A fake SMTP server for the e-mail tests: MailDev (from npm, pinned), SMTP on 127.0.0.1:51025,
 # its web UI and API (GET /api/email, DELETE /api/email/all) on 127.0.0.1:51080.
 _maildev_ok() { [ "$(curl -s -m 2 "$1/api/healthz" 2>/dev/null)" = true ]; }

@@ -17,9 +17,9 @@ pub struct Cloud {
     pub jwt: tokens::Jwt,
     pub secrets: secrets::SecretBox,
     pub mailer: Option<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>>,
-    /// The last answer of the SMTP server and when it came: readiness probes come every few
-    /// seconds, and a dead SMTP server would hold each for its timeout.
-    pub mail_health: tokio::sync::Mutex<Option<(std::time::Instant, mail::Health)>>,
+    /// The last answer of the SMTP server and when it was asked for: readiness probes come
+    /// every few seconds, and a dead SMTP server would hold each for its timeout.
+    pub mail_health: std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, mail::Health)>>>,
 }
 
 impl Cloud {
@@ -38,7 +38,7 @@ impl Cloud {
             jwt: tokens::Jwt::new(&config.cloud.jwt_secret, config.cloud.access_token_seconds),
             secrets: secrets::SecretBox::from_hex(&config.cloud.secrets_key)?,
             mailer,
-            mail_health: tokio::sync::Mutex::new(None),
+            mail_health: Default::default(),
         })
     }
 }

@@ -40,7 +40,10 @@ const MAIL_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
 #[cfg(feature = "cloud")]
 const MAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Whether e-mail works (asked of the SMTP server at most once a minute); `None` on a device.
+/// Whether e-mail works; `None` on a device. The SMTP server is asked at most once a minute
+/// and only the very first probe waits for its answer: later ones get the last answer at once
+/// while a fresh one is fetched in the background, so a silent SMTP server never holds a load
+/// balancer's health check for seconds.
 #[cfg(feature = "cloud")]
 pub async fn mail(core: &Core) -> Option<crate::cloud::mail::Health> {
     use crate::cloud::mail;
@@ -48,12 +51,20 @@ pub async fn mail(core: &Core) -> Option<crate::cloud::mail::Health> {
     let Some(transport) = &cloud.mailer else {
         return Some(mail::Health::NotConfigured);
     };
-    // Held while asking, so concurrent probes wait for one answer instead of each dialling.
+    // Held while the first answer is awaited, so concurrent first probes share one dial.
     let mut last = cloud.mail_health.lock().await;
-    if let Some((at, health)) = last.as_ref()
-        && at.elapsed() < MAIL_FRESH
-    {
-        return Some(health.clone());
+    if let Some((asked, health)) = last.as_mut() {
+        let known = health.clone();
+        if asked.elapsed() >= MAIL_FRESH {
+            // Marked as asked now, so only one refresh runs at a time.
+            *asked = std::time::Instant::now();
+            let (transport, slot) = (transport.clone(), cloud.mail_health.clone());
+            tokio::spawn(async move {
+                let health = mail::probe(Some(&transport), MAIL_WAIT).await;
+                *slot.lock().await = Some((std::time::Instant::now(), health));
+            });
+        }
+        return Some(known);
     }
     let health = mail::probe(Some(transport), MAIL_WAIT).await;
     *last = Some((std::time::Instant::now(), health.clone()));

@@ -219,10 +219,12 @@ async fn slow_uploads_keep_their_first_chunks(app: TestApp) {
     );
     let first = format!("{dir}00000000000000000000");
     op.write(&first, b"first chunk".to_vec()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     let second = format!("{dir}00000000000000000011");
     op.write(&second, b"second chunk".to_vec()).await.unwrap();
-    let grace = Duration::from_secs(2);
+    // Ages are whole seconds and a listing of a busy S3 server can take a while: a grace of 4 s
+    // leaves the fresh chunk three seconds to be listed in.
+    let grace = Duration::from_secs(4);
     let t = app.tenant();
     let r = signate::services::gc::collect(&app.state, &t, Duration::ZERO, grace)
         .await
@@ -232,7 +234,7 @@ async fn slow_uploads_keep_their_first_chunks(app: TestApp) {
         "the first chunk is old, the upload is not"
     );
     assert!(op.exists(&first).await.unwrap());
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     let r = signate::services::gc::collect(&app.state, &t, Duration::ZERO, grace)
         .await
         .unwrap();

@@ -147,6 +147,11 @@ pub struct BillingInvoice {
     pub number: Option<String>,
     #[schema(format = DateTime)]
     pub created: String,
+    /// The invoice's date: when Stripe created it (the same instant as `created`).
+    #[schema(format = DateTime)]
+    pub date: String,
+    /// What the invoice is for, in minor units (Stripe's `amount_due`).
+    pub amount: i64,
     /// Minor units.
     pub amount_due: i64,
     pub amount_paid: i64,
@@ -165,6 +170,8 @@ impl From<&InvoiceRow> for BillingInvoice {
             id: i.id.clone(),
             number: i.number.clone(),
             created: iso(i.created_at),
+            date: iso(i.created_at),
+            amount: i.amount_due,
             amount_due: i.amount_due,
             amount_paid: i.amount_paid,
             currency: i.currency.clone(),

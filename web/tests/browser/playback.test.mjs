@@ -58,7 +58,8 @@ test("disabled, out-of-window, other-day and broken assets are never shown", asy
     const from = `${String((hour + 2) % 24).padStart(2, "0")}:00`;
     const to = `${String((hour + 3) % 24).padStart(2, "0")}:00`;
     const today = ((new Date().getUTCDay() + 6) % 7) + 1; // ISO weekday
-    const otherDays = [1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today);
+    const tomorrow = (today % 7) + 1; // in case the test runs across midnight
+    const otherDays = [1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today && d !== tomorrow);
     const ok1 = await server.imageAsset({ name: "ok-1", color: [200, 200, 200], duration: 1, playOrder: 0 });
     const disabled = await server.imageAsset({ name: "disabled", color: [255, 0, 0], duration: 1, playOrder: 1, enabled: false });
     const windowed = await server.imageAsset({

@@ -86,7 +86,7 @@ test("standby with nothing scheduled; picks up a new asset; display power schedu
       display_power_off_time: hh(hour + 3),
     });
     await waitFor(page, (s) => s.state === "blank" && s.current === "", 3000, "blank outside on-hours");
-    await server.settings({ display_power_on_time: hh(hour + 23), display_power_off_time: hh(hour + 1) });
+    await server.settings({ display_power_on_time: hh(hour + 22), display_power_off_time: hh(hour + 2) });
     await waitFor(page, (s) => s.state === "playing", 3000, "playing inside on-hours");
 
     await server.settings({ screen_rotation: 90 });

@@ -16,8 +16,12 @@ import { launch, screenshot, sleep } from "./harness.mjs";
 const CODE = /^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{6}$/;
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-/** How late a cut may show after its boundary (the rule runs each second; the page must load). */
-const CUT_MS = 2000;
+/**
+ * How late a cut or a pushed message may show (the rule runs each second; the page must load).
+ * Generous on purpose: a busy 2-core CI machine is not a measurement; it still tells a push or
+ * a boundary apart from a poll (30 s). Timings are printed for the record.
+ */
+const CUT_MS = 4000;
 
 /** Polls `check` (errors count as "not yet": the page may be reloading) until it answers truthy. */
 async function until(check, timeoutMs, what) {
@@ -229,9 +233,9 @@ test("cloud: schedules cut in at their boundaries (also offline), an interrupt's
     const text = "Fire drill: leave by the stairs <b>now</b>";
     const t0 = Date.now();
     const interrupt = await call("POST", "/api/v3/interrupts", { targets: { all: true }, message: { text, background: "#b00020", color: "#ffffff" } }, 201);
-    const shown = await viewUntil(page, (v) => v.source === "interrupt" && v.interrupt === interrupt.id && v.state === "message", 3000, "the interrupt's message");
+    const shown = await viewUntil(page, (v) => v.source === "interrupt" && v.interrupt === interrupt.id && v.state === "message", CUT_MS + 2000, "the interrupt's message");
     console.log(`program: the message on screen ${shown.at - t0} ms after POST /api/v3/interrupts`);
-    assert.ok(shown.at - t0 < 2000, `message after ${shown.at - t0} ms`);
+    assert.ok(shown.at - t0 < CUT_MS, `message after ${shown.at - t0} ms`);
     assert.equal(shown.current, "");
     const message = await page.evaluate(() => {
       const box = document.getElementById("message");
@@ -260,9 +264,9 @@ test("cloud: schedules cut in at their boundaries (also offline), an interrupt's
 
     const t1 = Date.now();
     await call("DELETE", `/api/v3/interrupts/${interrupt.id}`, undefined, 204);
-    const back = await viewUntil(page, (v) => v.source === "schedule" && v.current === A && v.state === "playing", 3000, "back to the schedule");
+    const back = await viewUntil(page, (v) => v.source === "schedule" && v.current === A && v.state === "playing", CUT_MS + 2000, "back to the schedule");
     console.log(`program: back to the schedule ${back.at - t1} ms after DELETE`);
-    assert.ok(back.at - t1 < 2000);
+    assert.ok(back.at - t1 < CUT_MS, `back after ${back.at - t1} ms`);
     assert.equal(back.interrupt, "");
     assert.equal(await page.evaluate(() => document.getElementById("message").hidden), true);
 
