@@ -169,9 +169,15 @@ pub async fn stored_file(
     if length == 0 {
         return Ok(res.finish());
     }
+    if req.method() == actix_web::http::Method::HEAD {
+        // The length without reading the file: the server sends headers only for HEAD.
+        let none = futures_util::stream::empty::<Result<web::Bytes, actix_web::Error>>();
+        return Ok(res.body(actix_web::body::SizedStream::new(length, none)));
+    }
+    // One streamed read of the range, no chunk size: on S3 a chunk size turns into a ranged GET
+    // per chunk (256 KiB chunks served 100 MB at 9 MB/s where one GET streams it at 150+).
     let stream = op
-        .reader_with(&key)
-        .chunk(256 * 1024)
+        .reader(&key)
         .await
         .map_err(crate::error::Error::from)?
         .into_bytes_stream(start..end + 1)

@@ -327,9 +327,9 @@ pub async fn assemble(
     let op = storage.operator();
     let mut sink = storage.sink(dest).await?;
     for (_, key, _) in &parts {
+        // Streamed in one read per part (a chunk size would be a ranged GET per chunk on S3).
         let mut stream = op
-            .reader_with(key)
-            .chunk(1024 * 1024)
+            .reader(key)
             .await?
             .into_bytes_stream(..)
             .await?;

@@ -224,6 +224,10 @@ async fn a_device_moves_into_a_tenant_completely_once_and_verified() {
         .filter(|e| e.sha256.is_some())
         .collect();
     assert!(!files.is_empty(), "the fixture has stored files");
+    assert_eq!(
+        planned.bytes_sent, report.bytes_sent,
+        "the plan sized every file as the move sent it (HEAD /media/<id>)"
+    );
 
     // Compared through the APIs: every field, and every file byte for byte.
     let copies = cloud_assets(&cloud, &admin).await;
