@@ -189,7 +189,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/player/plays", web::get().to(plays::recent))
         .route("/media/{asset_id}", web::get().to(crate::api::media::serve))
         // HEAD answers the size and type without the bytes (`signate migrate`'s dry run asks).
-        .route("/media/{asset_id}", web::head().to(crate::api::media::serve))
+        .route(
+            "/media/{asset_id}",
+            web::head().to(crate::api::media::serve),
+        )
         .route(
             "/media/{asset_id}/thumbnail",
             web::get().to(crate::api::media::thumbnail),

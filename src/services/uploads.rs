@@ -328,11 +328,7 @@ pub async fn assemble(
     let mut sink = storage.sink(dest).await?;
     for (_, key, _) in &parts {
         // Streamed in one read per part (a chunk size would be a ranged GET per chunk on S3).
-        let mut stream = op
-            .reader(key)
-            .await?
-            .into_bytes_stream(..)
-            .await?;
+        let mut stream = op.reader(key).await?.into_bytes_stream(..).await?;
         while let Some(chunk) = stream.next().await {
             match chunk {
                 Ok(c) => sink.write(c).await?,
