@@ -204,6 +204,35 @@ async fn until(app: &TestApp, t: &Account, done: impl Fn(&Value) -> bool) -> Val
     }
 }
 
+/// Waits until the job queue has dealt with every event stored so far (none left `queued`), so
+/// that what a test asserts next is the outcome of those events, not a race with the queue.
+async fn settled(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let queued: i64 = app
+            .state
+            .db
+            .system(|c| {
+                use diesel::prelude::*;
+                use signate::db::schema::stripe_events::dsl::*;
+                Ok(stripe_events
+                    .filter(state.eq("queued"))
+                    .count()
+                    .get_result(c)?)
+            })
+            .await
+            .unwrap();
+        if queued == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{queued} Stripe events still queued after 15 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Tries to add one more screen: the status and body of the claim.
 async fn add_screen(app: &TestApp, t: &Account) -> (u16, Value) {
     let (s, started) = status_json(
@@ -332,7 +361,7 @@ async fn forged_old_or_missing_signatures_change_nothing() {
     )
     .await;
     assert_eq!(s, 400);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    settled(&app).await;
     assert_eq!(sub_of(&app, &t).await["plan"], "free");
     // The same bytes, signed right, are taken (the refusals stored nothing under their id).
     let (s, b) = deliver_raw(&app, &body, Some(sig)).await;
@@ -513,7 +542,7 @@ async fn repeated_and_out_of_order_events_are_safe() {
     // A repeat of an event is a no-op 200.
     let (s, b) = deliver(&app, &updated).await;
     assert_eq!((s, b["repeat"].clone()), (200, json!(true)));
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    settled(&app).await;
     let sub = until(&app, &t, |v| v["status"] == "canceled").await;
     assert_eq!(
         (sub["status"].clone(), sub["plan"].clone()),
@@ -551,7 +580,7 @@ async fn repeated_and_out_of_order_events_are_safe() {
         ),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    settled(&app).await;
     let sub = sub_of(&app, &t).await;
     assert_eq!(
         (sub["status"].clone(), sub["plan"].clone()),
@@ -578,7 +607,7 @@ async fn repeated_and_out_of_order_events_are_safe() {
         ),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    settled(&app).await;
     let sub = sub_of(&app, &t).await;
     assert_eq!(
         (sub["status"].clone(), sub["grace_ends_at"].clone()),
@@ -702,7 +731,7 @@ async fn events_for_unknown_or_other_tenants_touch_nobody_else() {
         ),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    settled(&app).await;
     let sa = sub_of(&app, &a).await;
     assert_eq!(
         (sa["plan"].clone(), sa["status"].clone()),
